@@ -1,0 +1,315 @@
+"""Pandera schemas of the input sheets, declared once.
+
+One declaration serves four purposes: validation (``validate``), the typed
+columns the reader parses to (``metadata["type"]``), the header variants it
+accepts (``metadata["alias"]``) and the documentation of the Excel template
+(``description``, ``metadata["valeurs"]``, ``metadata["exemple"]``).
+Messages are French: users read them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import lru_cache
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.pandas import Check, Column, DataFrameSchema
+
+from . import reference
+
+SEXES = ("F", "M")
+BOOLEENS = ("oui", "non")
+DUREES_FT = ("non inscrit", "moins de 6 mois", "6 à 11 mois", "12 à 23 mois", "24 mois et plus")
+
+# Column kinds the reader knows how to parse.
+TEXTE, CODE, DATE, ENTIER, DECIMAL, BOOLEEN, MOTIF, SEXE, DUREE_FT = (
+    "texte", "code", "date", "entier", "decimal", "booleen", "motif", "sexe", "duree_ft",
+)  # fmt: skip
+
+#: dtype of each kind in a validated frame (plain numpy where possible, for statsmodels).
+KIND_DTYPES = {
+    TEXTE: str, CODE: str, MOTIF: str, SEXE: str, DUREE_FT: str,
+    DATE: "datetime64[ns]", ENTIER: "int64", DECIMAL: "float64", BOOLEEN: "boolean",
+}  # fmt: skip
+
+
+def _values(kind: str, values: tuple[str, ...] | None) -> tuple[str, ...] | None:
+    if values is not None:
+        return values
+    return {SEXE: SEXES, BOOLEEN: BOOLEENS, DUREE_FT: DUREES_FT}.get(kind)
+
+
+def _col(
+    kind: str,
+    description: str,
+    *,
+    required: bool = True,
+    nullable: bool = False,
+    checks: list[Check] | None = None,
+    alias: tuple[str, ...] = (),
+    values: tuple[str, ...] | None = None,
+    example: str = "",
+    dtype: object = None,
+) -> Column:
+    values = _values(kind, values)
+    checks = list(checks or [])
+    if values is not None and kind not in (BOOLEEN,):
+        allowed = set(values)
+        listed = ", ".join(values) if len(values) <= 12 else "voir l'onglet « listes » du modèle"
+        checks.append(
+            Check(lambda s, a=allowed: s.isin(a), ignore_na=True, error=f"valeur non reconnue (attendu : {listed})")
+        )
+    # An integer column with missing values is stored as float (plain numpy, NaN).
+    if dtype is None:
+        dtype = "float64" if (kind == ENTIER and nullable) else KIND_DTYPES[kind]
+    return Column(
+        dtype,
+        checks=checks,
+        nullable=nullable,
+        required=required,
+        description=description,
+        metadata={"type": kind, "alias": alias, "valeurs": values, "exemple": example},
+    )
+
+
+def _not_future(s: pd.Series) -> pd.Series:
+    return s <= pd.Timestamp(dt.date.today())
+
+
+NON_NEGATIF = Check.ge(0, error="la valeur ne peut pas être négative")
+PAS_FUTUR = Check(_not_future, ignore_na=True, error="la date est dans le futur")
+ANNEE_VALIDE = Check.in_range(1990, 2100, error="l'année doit être comprise entre 1990 et 2100")
+# Row-level checks: their message names the column the user must fix.
+MSG_DATES_INVERSEES = "la date de sortie est antérieure à la date d'entrée"
+MSG_MOTIF_MANQUANT = "une date de sortie est renseignée mais pas le motif de sortie"
+MSG_MOTIF_SANS_DATE = "un motif de sortie est renseigné sans date de sortie"
+ROW_CHECK_COLUMN = {
+    MSG_DATES_INVERSEES: "date_sortie",
+    MSG_MOTIF_MANQUANT: "motif_sortie",
+    MSG_MOTIF_SANS_DATE: "date_sortie",
+}
+
+
+def _dates_ordered(df: pd.DataFrame) -> pd.Series:
+    unknown = df["date_sortie"].isna() | df["date_entree"].isna()  # a missing date is reported on its own
+    return unknown | (df["date_sortie"] >= df["date_entree"])
+
+
+def _exit_has_motive(df: pd.DataFrame) -> pd.Series:
+    return df["date_sortie"].isna() | df["motif_sortie"].notna()
+
+
+def _motive_has_exit(df: pd.DataFrame) -> pd.Series:
+    return df["motif_sortie"].isna() | df["date_sortie"].notna()
+
+
+def _profile_columns() -> dict[str, Column]:
+    """Profile columns shared by ``parcours`` and ``candidats``."""
+    levels = tuple(reference.load_education_levels()["code"])
+    this_year = dt.date.today().year
+    return {
+        "sexe": _col(SEXE, "Sexe : F ou M (Femme/Homme, Mme/M. acceptés).", required=False,
+                     nullable=True, alias=("genre", "civilite", "civilité"), example="F"),
+        "annee_naissance": _col(
+            ENTIER, "Année de naissance (l'année seule : jamais la date complète).",
+            required=False, nullable=True,
+            checks=[Check.in_range(1900, this_year, error=f"l'année de naissance doit être entre 1900 et {this_year}")],
+            alias=("année de naissance", "annee naissance", "naissance"), example="1985"),
+        "niveau_formation": _col(
+            CODE, "Niveau de formation, code ASP (00, 01, 10 … 70 ; voir l'onglet listes).",
+            required=False, nullable=True, values=levels,
+            alias=("niveau de formation", "niveau", "code niveau formation"), example="50"),
+        "beneficiaire_rsa": _col(BOOLEEN, "Bénéficiaire du RSA à l'entrée : oui / non.", required=False,
+                                 nullable=True, alias=("rsa", "bénéficiaire rsa", "beneficiaire du rsa", "brsa"),
+                                 example="oui"),
+        "duree_inscription_ft": _col(
+            DUREE_FT, "Durée d'inscription à France Travail à l'entrée (catégorie, code ASP 01–04 ou nombre de mois).",
+            required=False, nullable=True,
+            alias=("durée d'inscription france travail", "duree inscription pole emploi",
+                   "durée inscription pôle emploi", "anciennete chomage", "ancienneté de chômage"),
+            example="12 à 23 mois"),
+        "residant_qpv": _col(BOOLEEN, "Réside dans un quartier prioritaire (QPV) : oui / non.", required=False,
+                             nullable=True, alias=("qpv", "résidant qpv", "resident qpv"), example="non"),
+        "residant_zrr": _col(BOOLEEN, "Réside en zone de revitalisation rurale (ZRR) : oui / non.", required=False,
+                             nullable=True, alias=("zrr", "résidant zrr", "resident zrr"), example="oui"),
+        "rqth": _col(BOOLEEN, "Reconnaissance de la qualité de travailleur handicapé : oui / non.", required=False,
+                     nullable=True, alias=("travailleur handicapé", "th"), example="non"),
+        "orienteur": _col(TEXTE, "Qui a orienté la personne (France Travail, Mission locale, CD…).",
+                          required=False, nullable=True, alias=("prescripteur", "orienté par"),
+                          example="France Travail"),
+    }
+
+
+@lru_cache(maxsize=1)
+def sheet_schemas() -> dict[str, DataFrameSchema]:
+    """The schema of every input sheet, in the order of the template."""
+    dispositifs = tuple(reference.load_dispositifs()["dispositif"])
+    motives = tuple(reference.load_exit_motives()["libelle"])
+    parcours = DataFrameSchema(
+        {
+            "id_parcours": _col(TEXTE, "Identifiant du parcours (facultatif ; obligatoire si l'onglet heures est rempli).",
+                                required=False, alias=("id parcours", "identifiant parcours", "n° parcours",
+                                                       "numero parcours", "id contrat"), example="P-0001"),
+            "id_personne": _col(TEXTE, "Identifiant de la personne, le même dans tous ses parcours. Il est remplacé "
+                                "par un code chiffré (clé hors du dépôt) avant toute écriture.",
+                                alias=("id personne", "identifiant personne", "identifiant", "id salarie",
+                                       "id salarié", "matricule", "n° salarié"), example="SAL-0001"),
+            "structure": _col(TEXTE, "Nom de la structure porteuse.", alias=("nom structure", "siae", "structure porteuse",
+                                                                          "association"), example="Mon association"),
+            "site": _col(TEXTE, "Site ou antenne (si absent : le nom de la structure).", required=False,
+                         alias=("antenne", "lieu", "établissement", "etablissement"), example="Narbonne"),
+            "dispositif": _col(CODE, "ACI, AI, EI, ETTI, EITI ou ACCOMPAGNEMENT (programme non salarié).",
+                               values=dispositifs, alias=("type", "mesure", "type de structure", "type siae",
+                                                          "type de dispositif"), example="ACI"),
+            "action": _col(TEXTE, "Libellé libre de l'action (atelier, chantier…).", required=False, nullable=True,
+                           alias=("atelier", "chantier", "activité", "activite", "support"), example="Atelier meubles"),
+            "date_entree": _col(DATE, "Date d'entrée dans le parcours (jj/mm/aaaa).",
+                                checks=[PAS_FUTUR],
+                                alias=("date d'entrée", "date entree", "date d'embauche", "date embauche",
+                                       "date de début", "date debut", "entrée", "entree"), example="15/03/2023"),
+            "date_sortie": _col(DATE, "Date de sortie (vide si le parcours est en cours).", nullable=True,
+                                checks=[PAS_FUTUR],
+                                alias=("date de sortie", "date sortie", "date de fin", "date sortie définitive",
+                                       "sortie"), example="30/06/2024"),
+            "motif_sortie": _col(MOTIF, "Motif de sortie : libellé ou code ASP (obligatoire si une date de sortie est "
+                                 "renseignée).", nullable=True, values=motives,
+                                 alias=("motif de sortie", "motif", "motif sortie", "code motif sortie"),
+                                 example="Embauche en CDI non aidé"),
+            "heures_travaillees": _col(DECIMAL, "Total des heures travaillées du parcours (utilisé si l'onglet heures "
+                                       "est absent pour ce parcours).", required=False, nullable=True,
+                                       checks=[NON_NEGATIF],
+                                       alias=("heures travaillées", "heures", "total heures", "nombre d'heures",
+                                              "nb heures"), example="1200,5"),
+            **_profile_columns(),
+            "en_emploi_6_mois": _col(BOOLEEN, "Suivi : en emploi 6 mois après la sortie (oui / non), si connu.",
+                                     required=False, nullable=True,
+                                     alias=("emploi à 6 mois", "emploi 6 mois", "en emploi a 6 mois"), example="oui"),
+        },
+        checks=[
+            Check(_dates_ordered, error=MSG_DATES_INVERSEES),
+            Check(_exit_has_motive, error=MSG_MOTIF_MANQUANT),
+            Check(_motive_has_exit, error=MSG_MOTIF_SANS_DATE),
+        ],
+        unique=["id_personne", "structure", "site", "dispositif", "date_entree"],
+        report_duplicates="all",
+        name="parcours",
+        description="Un parcours par ligne : une personne × une structure × un dispositif (obligatoire).",
+        metadata={"obligatoire": True},
+    )
+    heures = DataFrameSchema(
+        {
+            "id_parcours": _col(TEXTE, "Identifiant du parcours (celui de l'onglet parcours).",
+                                alias=("id parcours", "identifiant parcours", "n° parcours", "id contrat"),
+                                example="P-0001"),
+            "annee": _col(ENTIER, "Année.", checks=[ANNEE_VALIDE], alias=("année", "an"), example="2024"),
+            "mois": _col(ENTIER, "Mois (1 à 12).", checks=[Check.in_range(1, 12, error="le mois doit être entre 1 et 12")],
+                         example="3"),
+            "heures": _col(DECIMAL, "Heures travaillées dans le mois.",
+                           checks=[NON_NEGATIF, Check.le(744, error="plus d'heures que le mois n'en compte (744 h)")],
+                           alias=("heures travaillées", "nb heures", "nombre d'heures"), example="86,5"),
+        },
+        unique=["id_parcours", "annee", "mois"],
+        report_duplicates="all",
+        name="heures",
+        description="Heures travaillées par parcours et par mois (facultatif, préféré au total).",
+        metadata={"obligatoire": False},
+    )
+    montant = {"checks": [NON_NEGATIF], "required": False, "nullable": True}
+    conventions = DataFrameSchema(
+        {
+            "structure": _col(TEXTE, "Nom de la structure.", alias=("nom structure", "siae"), example="Mon association"),
+            "site": _col(TEXTE, "Site.", required=False, alias=("antenne",), example="Narbonne"),
+            "dispositif": _col(CODE, "Dispositif conventionné.", values=dispositifs, alias=("mesure", "type"),
+                               example="ACI"),
+            "annee": _col(ENTIER, "Année de l'annexe financière.", checks=[ANNEE_VALIDE], alias=("année",),
+                          example="2024"),
+            "etp_conventionnes": _col(DECIMAL, "ETP (postes) conventionnés.", alias=("etp conventionnés", "postes"),
+                                      example="12,5", **montant),
+            "aide_au_poste_eur": _col(DECIMAL, "Aide au poste versée par l'État (€).",
+                                      alias=("aide au poste", "aide aux postes"), example="298000", **montant),
+            "cofinancement_departement_eur": _col(DECIMAL, "Cofinancement du département (€).",
+                                                  alias=("cofinancement département", "cofinancement cd"),
+                                                  example="45000", **montant),
+            "autres_financements_eur": _col(DECIMAL, "Autres financements publics (€).",
+                                            alias=("autres financements",), example="12000", **montant),
+        },
+        unique=["structure", "site", "dispositif", "annee"],
+        report_duplicates="all",
+        name="conventions",
+        description="Conventionnement par structure × site × dispositif × année (facultatif).",
+        metadata={"obligatoire": False},
+    )
+    sites = DataFrameSchema(
+        {
+            "site": _col(TEXTE, "Nom du site, tel qu'écrit dans l'onglet parcours.", alias=("antenne",),
+                         example="Narbonne"),
+            "commune": _col(TEXTE, "Commune.", required=False, nullable=True, example="Narbonne"),
+            "code_commune": _col(TEXTE, "Code commune INSEE.", required=False, nullable=True,
+                                 alias=("code insee", "code commune insee"), example="11262"),
+            "departement": _col(TEXTE, "Département (code).", required=False, nullable=True,
+                                alias=("département", "dept"), example="11"),
+            "circonscription": _col(TEXTE, "Circonscription législative.", required=False, nullable=True,
+                                    example="11-02"),
+        },
+        unique=["site"],
+        report_duplicates="all",
+        name="sites",
+        description="Un site par ligne (facultatif) : où il se trouve.",
+        metadata={"obligatoire": False},
+    )
+    candidats = DataFrameSchema(
+        {
+            "id_personne": _col(TEXTE, "Identifiant de la personne (facultatif ; chiffré avant écriture).",
+                                required=False, nullable=True, alias=("id personne", "identifiant"),
+                                example="CAND-0001"),
+            "structure": _col(TEXTE, "Structure vers laquelle la personne a été orientée.", required=False,
+                              nullable=True, example="Mon association"),
+            "dispositif": _col(CODE, "Dispositif visé.", required=False, nullable=True, values=dispositifs,
+                               example="ACI"),
+            "date_orientation": _col(DATE, "Date de l'orientation.", required=False, nullable=True,
+                                     checks=[PAS_FUTUR], alias=("date d'orientation",), example="02/02/2023"),
+            **_profile_columns(),
+            "en_emploi_6_mois": _col(BOOLEEN, "En emploi 6 mois après l'orientation (oui / non).",
+                                     alias=("emploi à 6 mois", "emploi 6 mois"), example="non"),
+        },
+        name="candidats",
+        description="Groupe de comparaison : personnes orientées mais non embauchées (facultatif).",
+        metadata={"obligatoire": False},
+    )
+    return {"parcours": parcours, "heures": heures, "conventions": conventions, "sites": sites,
+            "candidats": candidats}
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """Plain view of one column of the schema (for the reader and the template)."""
+
+    sheet: str
+    name: str
+    kind: str
+    required: bool
+    nullable: bool
+    description: str
+    alias: tuple[str, ...]
+    values: tuple[str, ...] | None
+    example: str
+
+
+def column_specs(sheet: str) -> list[ColumnSpec]:
+    """Columns of ``sheet`` in declaration order."""
+    schema = sheet_schemas()[sheet]
+    return [
+        ColumnSpec(sheet, name, col.metadata["type"], col.required, col.nullable, col.description or "",
+                   tuple(col.metadata["alias"]), col.metadata["valeurs"], col.metadata["exemple"])
+        for name, col in schema.columns.items()
+    ]
+
+
+def validate(sheet: str, df: pd.DataFrame) -> pd.DataFrame:
+    """Validate a typed frame; raises ``pandera.errors.SchemaErrors`` listing every failure."""
+    return sheet_schemas()[sheet].validate(df, lazy=True)
+
+
+SchemaErrors = pa.errors.SchemaErrors
