@@ -357,7 +357,7 @@ def _parse_column(kind: str, s: pd.Series) -> tuple[pd.Series, pd.Series, str]:
 _PANDERA_MESSAGES = {
     "not_nullable": "valeur obligatoire manquante",
     "multiple_fields_uniqueness": "ligne en double (même personne, structure, site, dispositif et date d'entrée)",
-    "field_uniqueness": "valeur en double",
+    "field_uniqueness": "identifiant en double",
 }
 
 
@@ -379,6 +379,11 @@ def _typed_sheet(raw: _RawSheet) -> tuple[pd.DataFrame, list[Probleme], list[Pro
     out = pd.DataFrame(typed, index=frame.index)
     if raw.feuille in ("parcours", "conventions") and "structure" in out and "site" not in out:
         out["site"] = out["structure"]
+    for spec in specs.values():  # an optional column left out is an empty column
+        if spec.name not in out and not spec.required and spec.nullable:
+            dtype = {schema.DATE: "datetime64[ns]", schema.BOOLEEN: "boolean", schema.ENTIER: "float64",
+                     schema.DECIMAL: "float64"}.get(spec.kind, object)
+            out[spec.name] = pd.Series(None, index=out.index, dtype=dtype)
     for name in out.columns:
         kind = specs[name].kind
         if kind in (schema.TEXTE, schema.CODE, schema.MOTIF, schema.SEXE, schema.DUREE_FT):
@@ -386,6 +391,8 @@ def _typed_sheet(raw: _RawSheet) -> tuple[pd.DataFrame, list[Probleme], list[Pro
         elif kind == schema.ENTIER:
             whole = out[name].notna().all() and not specs[name].nullable
             out[name] = out[name].astype("int64" if whole else "float64")
+        elif kind == schema.DECIMAL:
+            out[name] = out[name].astype("float64")
     if any(p.ligne == 1 and p.message == "colonne obligatoire absente" for p in problems):
         return out, problems, warnings  # row checks would only repeat the missing column
     try:

@@ -52,6 +52,7 @@ def _col(
     values: tuple[str, ...] | None = None,
     example: str = "",
     dtype: object = None,
+    unique: bool = False,
 ) -> Column:
     values = _values(kind, values)
     checks = list(checks or [])
@@ -69,6 +70,8 @@ def _col(
         checks=checks,
         nullable=nullable,
         required=required,
+        unique=unique,
+        report_duplicates="all",
         description=description,
         metadata={"type": kind, "alias": alias, "valeurs": values, "exemple": example},
     )
@@ -150,7 +153,7 @@ def sheet_schemas() -> dict[str, DataFrameSchema]:
     parcours = DataFrameSchema(
         {
             "id_parcours": _col(TEXTE, "Identifiant du parcours (facultatif ; obligatoire si l'onglet heures est rempli).",
-                                required=False, alias=("id parcours", "identifiant parcours", "n° parcours",
+                                required=False, unique=True, alias=("id parcours", "identifiant parcours", "n° parcours",
                                                        "numero parcours", "id contrat"), example="P-0001"),
             "id_personne": _col(TEXTE, "Identifiant de la personne, le même dans tous ses parcours. Il est remplacé "
                                 "par un code chiffré (clé hors du dépôt) avant toute écriture.",
@@ -169,12 +172,12 @@ def sheet_schemas() -> dict[str, DataFrameSchema]:
                                 checks=[PAS_FUTUR],
                                 alias=("date d'entrée", "date entree", "date d'embauche", "date embauche",
                                        "date de début", "date debut", "entrée", "entree"), example="15/03/2023"),
-            "date_sortie": _col(DATE, "Date de sortie (vide si le parcours est en cours).", nullable=True,
+            "date_sortie": _col(DATE, "Date de sortie (vide si le parcours est en cours).", required=False, nullable=True,
                                 checks=[PAS_FUTUR],
                                 alias=("date de sortie", "date sortie", "date de fin", "date sortie définitive",
                                        "sortie"), example="30/06/2024"),
             "motif_sortie": _col(MOTIF, "Motif de sortie : libellé ou code ASP (obligatoire si une date de sortie est "
-                                 "renseignée).", nullable=True, values=motives,
+                                 "renseignée).", required=False, nullable=True, values=motives,
                                  alias=("motif de sortie", "motif", "motif sortie", "code motif sortie"),
                                  example="Embauche en CDI non aidé"),
             "heures_travaillees": _col(DECIMAL, "Total des heures travaillées du parcours (utilisé si l'onglet heures "

@@ -1,0 +1,109 @@
+"""Data-quality report and headline summaries used by the notebooks."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+
+from . import schema
+from .ingest import Dataset
+
+FICTIONAL_MARK = "fictif"
+
+
+def is_fictional(dataset: Dataset) -> bool:
+    """True for the embedded demo: its structure names say they are fictional."""
+    return dataset.parcours["structure"].str.lower().str.contains(FICTIONAL_MARK).any()
+
+
+def row_accounting(dataset: Dataset) -> pd.DataFrame:
+    """One row per sheet read: rows read, accepted, rejected, blank rows ignored."""
+    return pd.DataFrame([
+        {"fichier": b.fichier, "onglet": b.feuille, "lignes_lues": b.lignes_lues,
+         "lignes_acceptees": b.lignes_acceptees, "lignes_rejetees": b.lignes_rejetees,
+         "lignes_vides_ignorees": b.lignes_vides_ignorees}
+        for b in dataset.bilan
+    ])
+
+
+def completeness(dataset: Dataset) -> pd.DataFrame:
+    """Share of filled cells per sheet and column (every column of the schema, 0 when absent)."""
+    rows = []
+    for sheet in schema.sheet_schemas():
+        frame = dataset.sheet(sheet)
+        if frame is None:
+            continue
+        for spec in schema.column_specs(sheet):
+            filled = int(frame[spec.name].notna().sum()) if spec.name in frame else 0
+            rows.append({"onglet": sheet, "colonne": spec.name, "obligatoire": spec.required,
+                         "lignes": len(frame), "renseignees": filled,
+                         "taux_renseigne": filled / len(frame) if len(frame) else float("nan")})
+    return pd.DataFrame(rows)
+
+
+def parcours_overview(dataset: Dataset) -> pd.DataFrame:
+    """Parcours and distinct persons per structure, site and dispositif, with their date range."""
+    p = dataset.parcours
+    return (p.groupby(["structure", "site", "dispositif"])
+            .agg(parcours=("id_parcours", "size"), personnes=("id_personne", "nunique"),
+                 premiere_entree=("date_entree", "min"), derniere_entree=("date_entree", "max"),
+                 en_cours=("date_sortie", lambda s: int(s.isna().sum())))
+            .reset_index())
+
+
+def summarise_dataset(dataset: Dataset) -> dict:
+    """Headline numbers of a dataset (the JSON summary of notebook 01)."""
+    p = dataset.parcours
+    return {
+        "fictif": bool(is_fictional(dataset)),
+        "empreinte_donnees": dataset.empreinte,
+        "parcours": int(len(p)),
+        "personnes": int(p["id_personne"].nunique()),
+        "structures": sorted(p["structure"].unique().tolist()),
+        "sites": int(p["site"].nunique()),
+        "premiere_entree": p["date_entree"].min().strftime("%Y-%m-%d"),
+        "derniere_date": max(p["date_entree"].max(), p["date_sortie"].max()).strftime("%Y-%m-%d"),
+        "lignes": {b.feuille: {"lues": b.lignes_lues, "acceptees": b.lignes_acceptees,
+                               "rejetees": b.lignes_rejetees} for b in dataset.bilan},
+        "avertissements": len(dataset.avertissements),
+    }
+
+
+def select_perimeter(dataset: Dataset, structure: str | None = None,
+                     sites: Sequence[str] | None = None) -> Dataset:
+    """The dataset restricted to one structure and/or a list of sites (hours follow their parcours)."""
+    p = dataset.parcours
+    keep = pd.Series(True, index=p.index)
+    if structure is not None:
+        if structure not in set(p["structure"]):
+            raise ValueError(f"structure inconnue : {structure}")
+        keep &= p["structure"].eq(structure)
+    if sites:
+        unknown = sorted(set(sites) - set(p["site"]))
+        if unknown:
+            raise ValueError(f"site(s) inconnu(s) : {', '.join(unknown)}")
+        keep &= p["site"].isin(list(sites))
+    p = p[keep]
+    h = dataset.heures
+    return Dataset(
+        parcours=p,
+        heures=None if h is None else h[h["id_parcours"].isin(p["id_parcours"])],
+        conventions=dataset.conventions, sites=dataset.sites, candidats=dataset.candidats,
+        source=dataset.source, empreintes=dataset.empreintes, bilan=dataset.bilan,
+        avertissements=dataset.avertissements,
+    )
+
+
+def summarise_indicators(table: pd.DataFrame, by: Sequence[str]) -> list[dict]:
+    """Headline indicators (one dict per group and year) for the JSON summary of notebook 02."""
+    columns = [*by, "annee", "personnes", "entrees", "heures", "etp", "sorties", "sorties_examinees",
+               "sorties_dynamiques", "emploi_durable", "taux_sorties_dynamiques", "taux_sorties_dynamiques_ic_bas",
+               "taux_sorties_dynamiques_ic_haut", "taux_emploi_durable"]
+    out = table[columns].copy()
+    for col in ("heures", "etp"):
+        out[col] = out[col].round(2)
+    for col in columns:
+        if col.startswith("taux_"):
+            out[col] = out[col].round(4)
+    return out.to_dict(orient="records")

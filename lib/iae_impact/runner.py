@@ -1,0 +1,47 @@
+"""Run parametrised notebooks with papermill: parameters validated first, outputs written atomically."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from .params import validate_parameters
+from .paths import NOTEBOOKS_DIR, PROJECT_ROOT, resolve
+
+#: One BLAS thread per kernel: several kernels on 2 cores otherwise oversubscribe badly.
+THREAD_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+
+def pin_blas_threads() -> None:
+    for key, value in THREAD_ENV.items():
+        os.environ.setdefault(key, value)
+
+
+def run_notebook(name: str, parameters: dict, out_dir: str | Path) -> Path:
+    """Execute ``notebooks/<name>.ipynb`` into ``out_dir/<name>.ipynb``; returns the executed notebook.
+
+    The executed notebook appears only when the run succeeded (temporary file, then rename).
+    """
+    import papermill
+
+    validated = validate_parameters(name, parameters)
+    out_dir = resolve(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = out_dir / f"{name}.ipynb"
+    pin_blas_threads()
+    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".ipynb", dir=out_dir)
+    os.close(fd)
+    try:
+        papermill.execute_notebook(
+            str(NOTEBOOKS_DIR / f"{name}.ipynb"),
+            tmp,
+            parameters=validated.model_dump(),
+            cwd=str(PROJECT_ROOT),
+            progress_bar=False,
+            kernel_name="python3",
+        )
+        os.replace(tmp, target)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    return target
