@@ -5,7 +5,6 @@ from __future__ import annotations
 import stat
 
 import pytest
-
 from iae_impact import pseudonym
 from iae_impact.ingest import DonneesInvalides, read_dataset
 from iae_impact.paths import PROJECT_ROOT
@@ -148,3 +147,17 @@ def test_xlsx_workbook_with_typed_cells(tmp_path):
 def test_missing_path_is_a_french_problem(tmp_path):
     with pytest.raises(DonneesInvalides, match="introuvable"):
         read_dataset(tmp_path / "absent")
+
+
+def test_monthly_hours_need_parcours_identifiers(tmp_path):
+    write_csv(tmp_path, "parcours.csv", ["id_personne;structure;dispositif;date_entree", "p1;S;ACI;01/01/2024"])
+    write_csv(tmp_path, "heures.csv", ["id_parcours;annee;mois;heures", "X;2024;1;10"])
+    with pytest.raises(DonneesInvalides) as err:
+        read_dataset(tmp_path)
+    assert [(p.feuille, p.colonne) for p in err.value.problemes] == [("parcours", "id_parcours")]
+
+
+def test_blank_site_and_parcours_id_fall_back(make_dataset):
+    ds = make_dataset([";p1;Asso;;ACI;01/01/2024;;;", ";p2;Asso;Bram;ACI;01/01/2024;;;"])
+    assert ds.parcours["site"].tolist() == ["Asso", "Bram"]
+    assert ds.parcours["id_parcours"].notna().all() and ds.parcours["id_parcours"].nunique() == 2

@@ -84,9 +84,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_carnets(args: argparse.Namespace) -> int:
-    from .runner import run_notebook
-
     from papermill.exceptions import PapermillExecutionError
+
+    from .runner import run_notebook
 
     names = args.noms or ["01_donnees", "02_indicateurs"]
     failed = 0

@@ -272,7 +272,7 @@ def _parse_number(s: pd.Series) -> pd.Series:
     both = t.str.contains(",", regex=False) & t.str.contains(".", regex=False)
     t = t.where(~both, t.str.replace(".", "", regex=False))
     t = t.str.replace(",", ".", regex=False)
-    return pd.to_numeric(t, errors="coerce")
+    return pd.to_numeric(t, errors="coerce").astype("float64")
 
 
 _DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y", "%d/%m/%y", "%Y-%m-%d %H:%M:%S",
@@ -377,8 +377,12 @@ def _typed_sheet(raw: _RawSheet) -> tuple[pd.DataFrame, list[Probleme], list[Pro
             parse_failed.add((int(idx), name))
         typed[name] = values
     out = pd.DataFrame(typed, index=frame.index)
-    if raw.feuille in ("parcours", "conventions") and "structure" in out and "site" not in out:
-        out["site"] = out["structure"]
+    if raw.feuille in ("parcours", "conventions") and "structure" in out:
+        # no site column, or a blank site cell: the structure stands for its single site
+        out["site"] = out["site"].fillna(out["structure"]) if "site" in out else out["structure"]
+    if raw.feuille == "parcours" and {"id_personne", "structure", "dispositif", "date_entree"} <= set(out):
+        derived = _derive_parcours_ids(out)
+        out["id_parcours"] = out["id_parcours"].fillna(derived) if "id_parcours" in out else derived
     for spec in specs.values():  # an optional column left out is an empty column
         if spec.name not in out and not spec.required and spec.nullable:
             dtype = {schema.DATE: "datetime64[ns]", schema.BOOLEEN: "boolean", schema.ENTIER: "float64",
@@ -411,6 +415,8 @@ def _schema_problems(raw: _RawSheet, frame: pd.DataFrame, cases: pd.DataFrame,
         if str(case.check).startswith("dtype(") and any(c == case.column for _, c in parse_failed | nulls):
             continue  # an integer column holding a missing or unreadable value: already reported per row
         message = _PANDERA_MESSAGES.get(str(case.check), str(case.check))
+        if message.startswith("dtype("):
+            message = f"type de colonne inattendu ({message}) : merci de signaler ce problème"
         column = schema.ROW_CHECK_COLUMN.get(message, case.column)
         row = None if pd.isna(case.index) else int(case.index)
         if row is not None and (row, column) in parse_failed:
@@ -450,7 +456,7 @@ def _cross_checks(frames: dict[str, pd.DataFrame], origin: dict[str, _RawSheet])
     h = frames.get("heures")
     if h is not None:
         raw_h = origin["heures"]
-        if "id_parcours" not in p.columns:
+        if _raw_name(raw_p, "id_parcours") not in raw_p.frame.columns:
             problems.append(Probleme(raw_p.fichier, "parcours", 1, "id_parcours", None,
                                      "colonne obligatoire quand l'onglet heures est rempli"))
         else:
@@ -486,9 +492,10 @@ def _raw_name(raw: _RawSheet, column: str) -> str:
 
 
 def _derive_parcours_ids(p: pd.DataFrame) -> pd.Series:
-    keys = p[["id_personne", "structure", "site", "dispositif"]].astype(str).agg("|".join, axis=1)
-    keys = keys + "|" + p["date_entree"].dt.strftime("%Y-%m-%d")
-    return keys
+    """A parcours without an identifier is identified by person, structure, site, dispositif and entry date."""
+    parts = [p[c].astype(str) for c in ("id_personne", "structure", "site", "dispositif")]
+    parts.append(p["date_entree"].dt.strftime("%Y-%m-%d").fillna(""))
+    return pd.concat(parts, axis=1).agg("|".join, axis=1) if len(p) else pd.Series(dtype=object)
 
 
 # --------------------------------------------------------------------------- entry point
@@ -535,12 +542,14 @@ def read_dataset(path: str | Path, *, pseudonymiser: bool = True) -> Dataset:
         read = int((~blank).sum())
         bilan.append(BilanFeuille(raw.fichier, name, read, read if header_problem else len(rows), int(blank.sum())))
         problems += sheet_problems[name]
+    if "parcours" in frames and frames["parcours"].empty and not problems:
+        problems.append(Probleme(origin["parcours"].fichier, "parcours", None, None, None,
+                                 "l'onglet « parcours » ne contient aucune ligne"))
     if problems:
         raise DonneesInvalides(problems, bilan)
+    frames = {name: f for name, f in frames.items() if name == "parcours" or not f.empty}  # empty = absent
 
     p = frames["parcours"]
-    if "id_parcours" not in p.columns:
-        p["id_parcours"] = _derive_parcours_ids(p)
     if pseudonymiser:
         key = load_key()
         p["id_personne"] = pseudonymise(p["id_personne"], key, "P")
