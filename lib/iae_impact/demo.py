@@ -198,9 +198,9 @@ def _linear_predictor(frame: pd.DataFrame, date_column: str) -> np.ndarray:
 #: later more often left to a job. Calibrated on the ACI shares asked (≈ 15 % durable, 17 %
 #: transition, 12 % positives, ~5 % retraits) and a higher dynamic rate in AI (DGEFP 2021).
 EXIT_MIX = {
-    ("ACI", True): (.28, .27, .17, .26, .02),
-    ("ACI", False): (.06, .11, .12, .66, .05),
-    ("ACI", "court"): (.03, .08, .05, .59, .25),  # left within 3 months: often a failed trial period
+    ("ACI", True): (.28, .27, .17, .27, .01),
+    ("ACI", False): (.06, .11, .12, .675, .035),
+    ("ACI", "court"): (.03, .08, .05, .64, .20),  # left within 3 months: often a failed trial period
     ("AI", True): (.35, .30, .15, .17, .03),
     ("AI", False): (.10, .25, .15, .45, .05),
     (ACCOMPANIMENT, None): (.08, .12, .18, .57, .05),

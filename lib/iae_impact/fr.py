@@ -28,3 +28,22 @@ def format_rate(value: float | None, decimals: int = 0) -> str:
 def format_interval(low: float | None, high: float | None, decimals: int = 0) -> str:
     """``(0.48, 0.85)`` -> ``[48 % ; 85 %]``."""
     return f"[{format_rate(low, decimals)} ; {format_rate(high, decimals)}]"
+
+
+def format_frame(df, decimals: dict[str, int] | None = None):
+    """A copy of ``df`` for display: ``taux_*``/``part_*`` as French percentages, other numbers French-formatted.
+
+    ``decimals`` sets the decimals of chosen numeric columns (default 0). Text columns are left as they are.
+    """
+    import pandas as pd
+
+    decimals = decimals or {}
+    out = df.copy()
+    for col in out.columns:
+        numeric = pd.api.types.is_numeric_dtype(out[col]) and not pd.api.types.is_bool_dtype(out[col])
+        if not numeric or col in ("annee", "mois"):
+            continue
+        digits = decimals.get(col, 0)
+        rate = col.startswith(("taux_", "part_")) and not col.endswith("_n")
+        out[col] = [format_rate(v, digits) if rate else format_number(v, digits) for v in out[col]]
+    return out

@@ -22,7 +22,9 @@ def plot_rate_by_year(table: pd.DataFrame, rate: str, hue: str | None, title: st
     for offset, ((name, g), color) in enumerate(zip(groups, colors, strict=True)):
         g = g.dropna(subset=[rate]).sort_values("annee")
         x = g["annee"] + (offset - (len(groups) - 1) / 2) * 0.08
-        ax.errorbar(x, g[rate], yerr=[g[rate] - g[f"{rate}_ic_bas"], g[f"{rate}_ic_haut"] - g[rate]],
+        below = (g[rate] - g[f"{rate}_ic_bas"]).clip(lower=0)
+        above = (g[f"{rate}_ic_haut"] - g[rate]).clip(lower=0)  # float rounding at 0 % or 100 %
+        ax.errorbar(x, g[rate], yerr=[below, above],
                     marker="o", capsize=3, color=color, label=name)
     ax.yaxis.set_major_formatter(mticker.PercentFormatter(1.0, decimals=0))
     ax.set_ylim(0, 1)
