@@ -33,7 +33,7 @@ def plot_rate_by_year(table: pd.DataFrame, rate: str, hue: str | None, title: st
     ax.set_title(title)
     ax.xaxis.set_major_locator(mticker.MaxNLocator(integer=True))
     if hue is not None:
-        ax.legend(title=hue, fontsize="small")
+        ax.legend(title=hue, fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
     return ax
 
 
