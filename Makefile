@@ -10,18 +10,25 @@ export OPENBLAS_NUM_THREADS := 1
 export MKL_NUM_THREADS := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help setup indicateurs test lint lab demo clean
+.PHONY: help setup notes indicateurs test lint lab demo clean
 
 help: ## Liste des commandes
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-setup: $(STAMP) ## Crée .venv et installe le projet (une seule fois)
+setup: $(STAMP) ## Crée .venv, installe le projet et les paquets système manquants
+	@bash scripts/installer-systeme.sh
 
-$(STAMP): pyproject.toml
+# System packages first (WeasyPrint's libraries, fonts, poppler-utils, chromium): a quick
+# dpkg check when they are present, so every target that needs the venv also gets them.
+$(STAMP): pyproject.toml scripts/installer-systeme.sh
+	bash scripts/installer-systeme.sh
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
+
+notes: $(STAMP) ## Toutes les notes de plaidoyer (HTML, PDF) de config/notes.yaml dans reports/notes
+	$(BIN)/iae-impact notes --config config/notes.yaml --out reports/notes
 
 indicateurs: $(STAMP) ## Indicateurs et carnets exécutés sur les données de démonstration (fictives)
 	$(BIN)/iae-impact indicateurs data/demo/fictif --out reports/indicateurs

@@ -7,6 +7,7 @@ import sys
 
 import pandas as pd
 import pytest
+
 from iae_impact.cli import STANDARD_TABLES, main
 
 from .conftest import PARCOURS_HEADER, write_csv

@@ -12,6 +12,7 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+
 from iae_impact import demo, paths
 from iae_impact.ingest import SHEETS, read_dataset
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import pandas as pd
+
 from iae_impact.fr import format_frame, format_interval, format_number, format_rate
 
 NNBSP, NBSP = "\u202f", "\u00a0"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
+
 from iae_impact.indicators import compute_indicators, indicator_columns
 
 

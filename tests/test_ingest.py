@@ -5,6 +5,7 @@ from __future__ import annotations
 import stat
 
 import pytest
+
 from iae_impact import pseudonym
 from iae_impact.ingest import DonneesInvalides, read_dataset
 from iae_impact.paths import PROJECT_ROOT

@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import pytest
+
 from iae_impact.runner import run_notebook
 
 GOLDEN = Path(__file__).parent / "golden"

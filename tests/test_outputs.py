@@ -6,6 +6,7 @@ import json
 import math
 
 import pytest
+
 from iae_impact.outputs import atomic_directory, write_json
 
 

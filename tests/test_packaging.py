@@ -8,6 +8,7 @@ import subprocess
 import tomllib
 
 import yaml
+
 from iae_impact.paths import PROJECT_ROOT
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from iae_impact.params import NOTEBOOK_PARAMETERS, validate_parameters
 from iae_impact.paths import NOTEBOOKS_DIR
 

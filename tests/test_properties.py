@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from iae_impact import reference
 from iae_impact.indicators import compute_indicators
 from iae_impact.ingest import Dataset

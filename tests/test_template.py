@@ -7,10 +7,11 @@ import re
 
 import pandas as pd
 import pytest
+from openpyxl import Workbook, load_workbook
+
 from iae_impact import ingest, reference, schema
 from iae_impact.pseudonym import ENV_KEY, ENV_KEY_FILE
 from iae_impact.template import DOC_SHEET, KIND_LABELS, LAST_ROW, LISTS_SHEET, write_template
-from openpyxl import Workbook, load_workbook
 
 OPTIONAL_SHEETS = [s for s, sch in schema.sheet_schemas().items() if not sch.metadata["obligatoire"]]
 ROWS = [

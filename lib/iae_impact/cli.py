@@ -105,6 +105,19 @@ def cmd_carnets(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def cmd_notes(args: argparse.Namespace) -> int:
+    from .notes import run_notes
+
+    start = time.perf_counter()
+    results = run_notes(args.config, args.out, jobs=args.jobs, scheduler=args.scheduler, say=_say)
+    failed = [r for r in results if not r.ok]
+    _say(f"{len(results) - len(failed)} note(s) produite(s) sur {len(results)} en "
+         f"{time.perf_counter() - start:.1f} s ; index : {Path(args.out) / 'index.html'}")
+    for r in failed:
+        _say(f"  ÉCHEC {r.id} — {r.message}")
+    return 1 if failed else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="iae-impact",
@@ -132,6 +145,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="régénère les données fictives de démonstration (graine fixe)")
     p.add_argument("--out", help="dossier de sortie (défaut : data/demo/fictif)")
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("notes", help="produit toutes les notes de plaidoyer (HTML et PDF) d'un fichier de configuration")
+    p.add_argument("--config", default="config/notes.yaml", help="configuration (défaut : config/notes.yaml)")
+    p.add_argument("--out", default="reports/notes", help="dossier de sortie (défaut : reports/notes)")
+    p.add_argument("--jobs", type=int, default=None, help="noyaux en parallèle (défaut : un par cœur)")
+    p.add_argument("--scheduler", default=None, metavar="ADRESSE",
+                   help="adresse d'un ordonnanceur Dask (ex. tcp://127.0.0.1:8786) au lieu des processus locaux")
+    p.set_defaults(func=cmd_notes)
 
     p = sub.add_parser("carnets", help="exécute les carnets paramétrés (papermill)")
     p.add_argument("noms", nargs="*", help="carnets à exécuter (défaut : 01_donnees 02_indicateurs)")

@@ -46,9 +46,33 @@ class IndicateursParameters(NotebookParameters):
         return value
 
 
+class Destinataire(BaseModel):
+    """Who the brief is addressed to."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    nom: str | None = Field(None, description="Nom (facultatif).")
+    qualite: str = Field(..., min_length=1, description="Qualité : « Député de l'Aude », « Maire de Narbonne »…")
+
+
+class NoteParameters(NotebookParameters):
+    """``10_note_elus``: the two-page brief for one perimeter, year and addressee."""
+
+    sortie: str = Field("reports/carnets/note", description="Dossier où écrire resume.json.")
+    contexte: str | None = Field(None, description="Dossier préparé par « iae-impact notes » (calcul unique).")
+    id_note: str = Field("note", pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$", description="Identifiant de la note.")
+    annee: int = Field(..., ge=1990, le=2100, description="Année du bilan.")
+    structure: str | None = Field(None, description="Structure (toutes si vide).")
+    sites: list[str] | None = Field(None, description="Sites du périmètre (territoire = plusieurs sites).")
+    destinataire: Destinataire
+    demandes: list[str] = Field(..., min_length=1, description="Demandes de la structure, une par ligne.")
+    seuil_secret: int = Field(5, ge=1, le=100, description="Effectif minimal d'une cellule publiée.")
+
+
 NOTEBOOK_PARAMETERS: dict[str, type[NotebookParameters]] = {
     "01_donnees": DonneesParameters,
     "02_indicateurs": IndicateursParameters,
+    "10_note_elus": NoteParameters,
 }
 
 

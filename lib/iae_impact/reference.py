@@ -120,3 +120,29 @@ def load_national_references() -> pd.DataFrame:
 def load_education_levels() -> pd.DataFrame:
     """ASP education level codes (niveau de formation)."""
     return _read("niveaux_formation.csv")
+
+
+@lru_cache(maxsize=1)
+def load_comparisons() -> pd.DataFrame:
+    """Which national figure may stand beside which indicator, and on what footing."""
+    return _read("comparaisons.csv")
+
+
+def national_reference(indicateur: str, annee: int) -> dict | None:
+    """The national figure to show beside ``indicateur`` for ``annee``: the latest one published
+    up to that year (targets have no year). None when no figure of a close definition exists."""
+    rules = load_comparisons()
+    rule = rules[rules["indicateur"] == indicateur]
+    if rule.empty:
+        return None
+    rule = rule.iloc[0]
+    refs = load_national_references()
+    refs = refs[(refs["cle"] == rule["cle"]) & (refs["perimetre"] == rule["perimetre"])]
+    if rule["comparabilite"] != "objectif":
+        refs = refs[refs["annee"] <= annee]
+    if refs.empty:
+        return None
+    ref = refs.sort_values("annee").iloc[-1]
+    value = 1 - ref["valeur"] if rule["transformation"] == "complement" else ref["valeur"]
+    return {"valeur": float(value), "annee": int(ref["annee"]), "comparabilite": rule["comparabilite"],
+            "remarque": rule["remarque"], "source": ref["source"], "fiabilite": ref["fiabilite"]}

@@ -11,6 +11,8 @@ from .paths import NOTEBOOKS_DIR, PROJECT_ROOT, resolve
 
 #: One BLAS thread per kernel: several kernels on 2 cores otherwise oversubscribe badly.
 THREAD_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+#: Kernels log only critical messages: their start-up warnings would drown the progress lines.
+KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]
 
 
 def pin_blas_threads() -> None:
@@ -18,29 +20,38 @@ def pin_blas_threads() -> None:
         os.environ.setdefault(key, value)
 
 
+def execute(name: str, parameters: dict, output: Path, timeout: int | None = None) -> Path:
+    """Run ``notebooks/<name>.ipynb`` with already validated ``parameters`` into ``output``."""
+    import papermill
+
+    pin_blas_threads()
+    papermill.execute_notebook(
+        str(NOTEBOOKS_DIR / f"{name}.ipynb"),
+        str(output),
+        parameters=parameters,
+        cwd=str(PROJECT_ROOT),
+        progress_bar=False,
+        kernel_name="python3",
+        execution_timeout=timeout,
+        extra_arguments=KERNEL_ARGUMENTS,
+    )
+    return Path(output)
+
+
 def run_notebook(name: str, parameters: dict, out_dir: str | Path) -> Path:
     """Execute ``notebooks/<name>.ipynb`` into ``out_dir/<name>.ipynb``; returns the executed notebook.
 
-    The executed notebook appears only when the run succeeded (temporary file, then rename).
+    Parameters are validated first; the executed notebook appears only when the run succeeded
+    (temporary file, then rename).
     """
-    import papermill
-
     validated = validate_parameters(name, parameters)
     out_dir = resolve(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / f"{name}.ipynb"
-    pin_blas_threads()
     fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".ipynb", dir=out_dir)
     os.close(fd)
     try:
-        papermill.execute_notebook(
-            str(NOTEBOOKS_DIR / f"{name}.ipynb"),
-            tmp,
-            parameters=validated.model_dump(),
-            cwd=str(PROJECT_ROOT),
-            progress_bar=False,
-            kernel_name="python3",
-        )
+        execute(name, validated.model_dump(), Path(tmp))
         os.replace(tmp, target)
     finally:
         Path(tmp).unlink(missing_ok=True)

@@ -1,0 +1,85 @@
+"""Brief content: sentences from numbers, masked cells never printed, references of the same definition only."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from iae_impact import brief
+from iae_impact.ingest import read_dataset
+from iae_impact.paths import DEMO_DIR
+
+NBSP = "\u00a0"
+
+
+def _plain(text: str) -> str:
+    return text.replace("\u202f", " ").replace(NBSP, " ")
+
+
+@pytest.fixture(scope="module")
+def demo():
+    return read_dataset(DEMO_DIR)
+
+
+@pytest.fixture(scope="module")
+def amie(demo):
+    return brief.BriefFigures(brief.prepare_context(demo, structure="AMIE (fictif)"), annee=2024)
+
+
+def test_headline_rounds_down_and_says_so():
+    assert brief.headline_round(14_200.9) == ("plus de ", 14_000.0)
+    assert brief.headline_round(14_000.0) == ("", 14_000.0)
+    assert brief.headline_round(1_234.0) == ("plus de ", 1_200.0)
+    assert brief.headline_round(87.0) == ("", 87.0)
+
+
+def test_association_intermediaire_sentences(amie):
+    text = _plain(" ".join(brief.key_sentences(amie)))
+    assert "En 2024, 50 personnes ont travaillé plus de 14 000 heures" in text
+    assert "70 %" in text and "sorties dynamiques" in text and "sorties positives (" not in text
+    assert "20 sorties examinées" in text
+
+
+def test_key_figures_carry_references_of_the_same_definition_only(amie):
+    table = brief.key_figures_table(amie).set_index("Indicateur")
+    assert _plain(table.loc["Taux de sorties dynamiques", "Repère national"]) == "60 % (objectif)"
+    assert table.loc["Personnes ayant travaillé", "Repère national"].startswith("pas de repère national")
+    assert "6 mois" not in " ".join(table["Repère national"])  # DARES 6-month rates are another measure
+
+
+def test_context_round_trip(tmp_path, demo):
+    ctx = brief.prepare_context(demo, structure="A.M.I. Aude (fictif)", sites=["Narbonne"])
+    back = brief.load_context(brief.save_context(ctx, tmp_path))
+    pd.testing.assert_frame_equal(back.indicateurs, ctx.indicateurs)
+    assert back.perimetre == ctx.perimetre and back.provenance["fictif"] is True
+
+
+def test_accompaniment_only_site_is_described_as_accompanied(demo):
+    ctx = brief.prepare_context(demo, structure="A.M.I. Aude (fictif)", sites=["Bram"])
+    assert not ctx.salarie and ctx.perimetre["dispositifs"] == ["ACCOMPAGNEMENT"]
+    f = brief.BriefFigures(ctx, annee=2024)
+    text = " ".join(brief.key_sentences(f))
+    assert "ont travaillé" not in text
+    assert "accompagnées" in text or "moins de 5 personnes" in text
+
+
+def test_masked_cells_never_reach_sentences_tables_or_summary(demo):
+    ctx = brief.prepare_context(demo, structure="A.M.I. Aude (fictif)", sites=["Narbonne"])
+    f = brief.BriefFigures(ctx, annee=2024, seuil=11)
+    raw = ctx.indicateurs.set_index("annee").loc[2024]
+    masked = [c for c in ("emploi_durable", "emploi_transition", "sorties_positives", "autres_sorties")
+              if f.masked(c)]
+    assert masked, "with a threshold of 11 a one-site year must have masked exit categories"
+    summary = brief.summary(f, "x")
+    exits = brief.exits_table(f).set_index("Catégorie")
+    labels = {c: label for c, label, _ in brief.CATEGORY_ROWS}
+    for c in masked:
+        assert summary["indicateurs"][c] is None and c in summary["masques"]
+        assert exits.loc[labels[c], "Sorties"] == brief.MASKED
+        assert exits.loc[labels[c], "Part"] == brief.MASKED
+        assert int(raw[c]) >= 0  # the raw value exists; it is only hidden
+
+
+def test_unknown_year_is_a_french_error(amie):
+    with pytest.raises(ValueError, match="aucune donnée pour 1999"):
+        brief.BriefFigures(amie.ctx, annee=1999)
