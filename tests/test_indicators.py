@@ -87,11 +87,11 @@ def test_person_with_zero_hours_in_a_year_is_not_counted(make_dataset):
 
 
 def test_total_hours_are_prorated_over_calendar_days(make_dataset):
-    # 01/12/2023 -> 31/01/2024: 31 days in 2023, 31 days in 2024: half of 620 h each.
-    ds = make_dataset(["A;p1;S;N;ACI;01/12/2023;31/01/2024;Au chômage;620"])
+    # 01/12/2023 -> 31/01/2024: 31 days in 2023, 31 days in 2024: half of 400 h each.
+    ds = make_dataset(["A;p1;S;N;ACI;01/12/2023;31/01/2024;Au chômage;400"])
     t = compute_indicators(ds)
-    assert row(t, 2023).heures == pytest.approx(310)
-    assert row(t, 2024).heures == pytest.approx(310)
+    assert row(t, 2023).heures == pytest.approx(200)
+    assert row(t, 2024).heures == pytest.approx(200)
 
 
 def test_a_person_is_counted_once_across_sites(make_dataset):

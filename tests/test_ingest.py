@@ -76,12 +76,19 @@ def test_missing_required_column_is_named(tmp_path):
     assert [(p.colonne, p.message) for p in err.value.problemes] == [("date_entree", "colonne obligatoire absente")]
 
 
-def test_utf16_file_is_reported_not_crashing(tmp_path):
-    write_csv(tmp_path, "parcours.csv", ["id_personne;structure;dispositif;date_entree", "p1;S;ACI;01/01/2024"],
-              encoding="utf-16")
+def test_utf16_export_with_tabs_is_read(tmp_path):
+    """Excel's « Texte Unicode » export: UTF-16 with BOM, tab-separated."""
+    write_csv(tmp_path, "parcours.csv", ["id_personne\tstructure\tdispositif\tdate_entree\tsite",
+                                         "p1\tS\tACI\t01/01/2024\tLézignan"], encoding="utf-16")
+    assert read_dataset(tmp_path).parcours["site"].tolist() == ["Lézignan"]
+
+
+def test_title_rows_above_the_header_are_skipped_and_lines_stay_true(tmp_path):
+    write_csv(tmp_path, "parcours.csv", ["Export du 03/01/2025", "", "id_personne;structure;dispositif;date_entree",
+                                         "p1;S;ACI;01/01/2024", "p2;S;ACI;32/01/2024"])
     with pytest.raises(DonneesInvalides) as err:
         read_dataset(tmp_path)
-    assert any("colonne obligatoire absente" in p.message for p in err.value.problemes)
+    assert [(p.ligne, p.colonne) for p in err.value.problemes] == [(5, "date_entree")]
 
 
 def test_hours_for_unknown_parcours_and_overlapping_parcours(make_dataset):

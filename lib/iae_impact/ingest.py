@@ -131,13 +131,45 @@ def _fold(text: object) -> str:
     return " ".join(s.split())
 
 
+class FichierIllisible(Exception):
+    """A file that cannot be read as text or as a workbook (message in French)."""
+
+
+#: UTF-8 sequences read as Windows-1252 ("é" -> "Ã©"): the mark of a file mixing both encodings.
+_MOJIBAKE = re.compile("[\u00c2\u00c3][\u0080-\u00bf\u2018-\u203a\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u20ac]")
+
+
 def _decode(data: bytes) -> tuple[str, str]:
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(encoding), encoding
-        except UnicodeDecodeError:
-            continue
-    return data.decode("latin-1"), "latin-1"  # never fails; cp1252 leaves 5 bytes undefined
+    """Decode a CSV export: UTF-8 (with or without BOM), UTF-16 with BOM, or Windows-1252."""
+    if not data.strip():
+        raise FichierIllisible("fichier vide")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16"), "utf-16"
+    if b"\x00" in data[:4096]:
+        raise FichierIllisible("fichier binaire : ce n'est pas un fichier texte CSV (exportez la feuille en CSV "
+                               "ou fournissez le classeur .xlsx)")
+    try:
+        return data.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    text = data.decode("cp1252", errors="replace")
+    bad = [i for i, line in enumerate(data.splitlines(), start=1) if _is_utf8(line) and _MOJIBAKE.search(
+        line.decode("cp1252", errors="replace"))]
+    if bad:
+        shown = ", ".join(map(str, bad[:5])) + (" …" if len(bad) > 5 else "")
+        raise FichierIllisible(f"encodage mixte : les lignes {shown} sont en UTF-8, les autres en Windows-1252 ; "
+                               "réenregistrez tout le fichier dans un seul encodage (UTF-8 de préférence)")
+    if "\ufffd" in text:
+        raise FichierIllisible("caractères illisibles : le fichier n'est ni en UTF-8 ni en Windows-1252")
+    return text, "cp1252"
+
+
+def _is_utf8(line: bytes) -> bool:
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return any(b > 0x7F for b in line)
 
 
 def _sniff_separator(text: str) -> str:
@@ -163,17 +195,44 @@ def _cell_text(v: object) -> str:
     return str(v).strip()
 
 
-def _read_csv(path: Path, feuille: str) -> _RawSheet:
+#: Rows scanned for the header: exports often carry a title or a date above it.
+HEADER_SCAN_ROWS = 10
+
+
+def _header_row(rows: list[list[str]], feuille: str) -> int:
+    """Index of the header among the first rows: the first naming two known columns (else the best)."""
+    known = {_fold(v) for spec in schema.column_specs(feuille) for v in (spec.name, *spec.alias)}
+    best, best_score = 0, 0
+    for i, row in enumerate(rows[:HEADER_SCAN_ROWS]):
+        score = sum(_fold(c) in known for c in row if str(c).strip())
+        if score >= 2:
+            return i
+        if score > best_score:
+            best, best_score = i, score
+    return best
+
+
+def _header_warning(fichier: str, feuille: str, header: int, first_row: int) -> list[Probleme]:
+    if header == 0:
+        return []
+    return [Probleme(fichier, feuille, first_row + header, None, None,
+                     f"en-tête trouvé ligne {first_row + header} : les {header} ligne(s) au-dessus sont ignorées")]
+
+
+def _read_csv(path: Path, feuille: str) -> tuple[_RawSheet, list[Probleme]]:
     text, _encoding = _decode(path.read_bytes())
     sep = _sniff_separator(text)
-    frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, skip_blank_lines=False)
-    frame.index = frame.index + 2  # line 1 is the header
-    return _RawSheet(path.name, feuille, frame.map(str.strip))
+    head = list(csv.reader(text.splitlines()[:HEADER_SCAN_ROWS], delimiter=sep))
+    header = _header_row(head, feuille)
+    frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, skip_blank_lines=False,
+                        skiprows=header)
+    frame.index = frame.index + header + 2  # file line numbers: the header is on line header + 1
+    return _RawSheet(path.name, feuille, frame.map(str.strip)), _header_warning(path.name, feuille, header, 1)
 
 
 def _read_xlsx(path: Path) -> tuple[list[_RawSheet], list[Probleme]]:
     warnings: list[Probleme] = []
-    books = pd.read_excel(path, sheet_name=None, dtype=object, engine="openpyxl")
+    books = pd.read_excel(path, sheet_name=None, dtype=object, engine="openpyxl", header=None)
     sheets = []
     for name, frame in books.items():
         folded = _fold(name)
@@ -183,10 +242,26 @@ def _read_xlsx(path: Path) -> tuple[list[_RawSheet], list[Probleme]]:
             warnings.append(Probleme(path.name, name, None, None, None, "onglet inconnu, ignoré"))
             continue
         frame = frame.map(_cell_text)
-        frame.columns = [_cell_text(c) for c in frame.columns]
-        frame.index = frame.index + 2
-        sheets.append(_RawSheet(path.name, folded, frame))
+        rows = frame.head(HEADER_SCAN_ROWS).to_numpy().tolist()
+        header = _header_row(rows, folded) if rows else 0
+        columns = [c or f"Unnamed: {i}" for i, c in enumerate(rows[header])] if rows else []
+        data = frame.iloc[header + 1:].copy()
+        data.columns = columns
+        data.index = data.index + 1  # Excel row numbers start at 1
+        sheets.append(_RawSheet(path.name, folded, data))
+        warnings += _header_warning(path.name, folded, header, 1)
     return sheets, warnings
+
+
+def _parser_message(exc: Exception) -> str:
+    """The pandas tokenizer's message in French: where it stopped and why."""
+    text = str(exc)
+    m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", text)
+    if m:
+        return f"ligne {m.group(2)} : {m.group(3)} champs au lieu de {m.group(1)} (séparateur ou guillemets)"
+    if "EOF inside string" in text or "EOF" in text:
+        return "guillemet ouvert jamais fermé"
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _sheet_of_csv(path: Path) -> str | None:
@@ -219,16 +294,23 @@ def _collect(path: Path) -> tuple[list[_RawSheet], dict[str, str], list[Probleme
             sheets += found
             warnings += warn
             continue
-        feuille = _sheet_of_csv(f) if path.is_dir() else (_sheet_of_csv(f) or "parcours")
+        feuille = _sheet_of_csv(f) if path.is_dir() else "parcours"  # a lone CSV file is the parcours sheet
         if feuille is None:
             warnings.append(Probleme(f.name, None, None, None, None,
                                      "fichier ignoré : son nom ne commence pas par un nom d'onglet "
                                      f"({', '.join(SHEETS)})"))
             continue
         try:
-            sheets.append(_read_csv(f, feuille))
+            sheet, warn = _read_csv(f, feuille)
+        except FichierIllisible as exc:
+            problems.append(Probleme(f.name, feuille, None, None, None, str(exc)))
+            continue
         except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:
-            problems.append(Probleme(f.name, feuille, None, None, None, f"fichier CSV illisible : {exc}"))
+            problems.append(Probleme(f.name, feuille, None, None, None,
+                                     f"fichier CSV illisible ({_parser_message(exc)})"))
+            continue
+        sheets.append(sheet)
+        warnings += warn
     return sheets, checksums, problems, warnings
 
 
@@ -356,7 +438,7 @@ def _parse_column(kind: str, s: pd.Series) -> tuple[pd.Series, pd.Series, str]:
 
 _PANDERA_MESSAGES = {
     "not_nullable": "valeur obligatoire manquante",
-    "multiple_fields_uniqueness": "ligne en double (même personne, structure, site, dispositif et date d'entrée)",
+    "multiple_fields_uniqueness": "ligne en double (mêmes valeurs de : {cles})",
     "field_uniqueness": "identifiant en double",
 }
 
@@ -415,6 +497,7 @@ def _schema_problems(raw: _RawSheet, frame: pd.DataFrame, cases: pd.DataFrame,
         if str(case.check).startswith("dtype(") and any(c == case.column for _, c in parse_failed | nulls):
             continue  # an integer column holding a missing or unreadable value: already reported per row
         message = _PANDERA_MESSAGES.get(str(case.check), str(case.check))
+        message = message.replace("{cles}", ", ".join(schema.sheet_schemas()[raw.feuille].unique or []))
         if message.startswith("dtype("):
             message = f"type de colonne inattendu ({message}) : merci de signaler ce problème"
         column = schema.ROW_CHECK_COLUMN.get(message, case.column)

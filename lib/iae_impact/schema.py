@@ -88,7 +88,12 @@ ANNEE_VALIDE = Check.in_range(1990, 2100, error="l'année doit être comprise en
 MSG_DATES_INVERSEES = "la date de sortie est antérieure à la date d'entrée"
 MSG_MOTIF_MANQUANT = "une date de sortie est renseignée mais pas le motif de sortie"
 MSG_MOTIF_SANS_DATE = "un motif de sortie est renseigné sans date de sortie"
+MSG_HEURES_INVRAISEMBLABLES = ("plus d'heures que la durée du parcours n'en permet (48 heures par semaine au "
+                               "plus, durée maximale légale)")
+#: Legal maximum working week (code du travail, L3121-20): bounds the total hours of a parcours.
+MAX_WEEKLY_HOURS = 48
 ROW_CHECK_COLUMN = {
+    MSG_HEURES_INVRAISEMBLABLES: "heures_travaillees",
     MSG_DATES_INVERSEES: "date_sortie",
     MSG_MOTIF_MANQUANT: "motif_sortie",
     MSG_MOTIF_SANS_DATE: "date_sortie",
@@ -98,6 +103,15 @@ ROW_CHECK_COLUMN = {
 def _dates_ordered(df: pd.DataFrame) -> pd.Series:
     unknown = df["date_sortie"].isna() | df["date_entree"].isna()  # a missing date is reported on its own
     return unknown | (df["date_sortie"] >= df["date_entree"])
+
+
+def _plausible_hours(df: pd.DataFrame) -> pd.Series:
+    if "heures_travaillees" not in df:
+        return pd.Series(True, index=df.index)
+    end = df["date_sortie"].fillna(pd.Timestamp(dt.date.today()))
+    weeks = ((end - df["date_entree"]).dt.days + 1) / 7
+    limit = MAX_WEEKLY_HOURS * weeks.clip(lower=1)  # dates in the future or reversed: reported on their own
+    return df["heures_travaillees"].isna() | ~(weeks > 0) | (df["heures_travaillees"] <= limit)
 
 
 def _exit_has_motive(df: pd.DataFrame) -> pd.Series:
@@ -192,6 +206,7 @@ def sheet_schemas() -> dict[str, DataFrameSchema]:
         },
         checks=[
             Check(_dates_ordered, error=MSG_DATES_INVERSEES),
+            Check(_plausible_hours, error=MSG_HEURES_INVRAISEMBLABLES),
             Check(_exit_has_motive, error=MSG_MOTIF_MANQUANT),
             Check(_motive_has_exit, error=MSG_MOTIF_SANS_DATE),
         ],
