@@ -40,7 +40,7 @@ def test_bad_file_gives_a_french_report_nonzero_exit_and_no_output(tmp_path, cap
 def test_indicateurs_writes_every_table_in_three_formats(tmp_path):
     write_csv(tmp_path / "in", "parcours.csv", [PARCOURS_HEADER, *GOOD])
     out = tmp_path / "out"
-    assert main(["indicateurs", str(tmp_path / "in"), "--out", str(out), "--par", "site"]) == 0
+    assert main(["indicateurs", str(tmp_path / "in"), "--out", str(out), "--par", "site", "--seuil-secret", "1"]) == 0
     for stem in [*STANDARD_TABLES, "indicateurs_site"]:
         parquet = pd.read_parquet(out / f"{stem}.parquet")
         international = pd.read_csv(out / f"{stem}.csv")
@@ -51,6 +51,17 @@ def test_indicateurs_writes_every_table_in_three_formats(tmp_path):
     assert total.loc[2024, "sorties_examinees"] == 1 and total.loc[2024, "taux_emploi_durable"] == 1.0
     assert (out / "bilan.json").exists()
     assert "p1" not in (out / "indicateurs_site.csv").read_text()
+
+
+def test_indicateurs_mask_small_cells_by_default(tmp_path):
+    write_csv(tmp_path / "in", "parcours.csv", [PARCOURS_HEADER, *GOOD])
+    out = tmp_path / "out"
+    assert main(["indicateurs", str(tmp_path / "in"), "--out", str(out)]) == 0
+    table = pd.read_parquet(out / "indicateurs_site.parquet")
+    assert table["personnes"].isna().all() and table["heures"].isna().all()  # 1 person per site and year
+    assert table["site"].notna().all() and table["annee"].notna().all()
+    bilan = __import__("json").loads((out / "bilan.json").read_text(encoding="utf-8"))
+    assert bilan["seuil_secret"] == 5 and bilan["cellules_masquees"]["indicateurs_site"] > 0
 
 
 def test_modele_refuses_a_wrong_suffix(tmp_path, capsys):

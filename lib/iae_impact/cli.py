@@ -43,6 +43,7 @@ def cmd_verifier(args: argparse.Namespace) -> int:
 
 
 def cmd_indicateurs(args: argparse.Namespace) -> int:
+    from .disclosure import apply_disclosure
     from .indicators import compute_indicators
     from .outputs import atomic_directory, write_json, write_table
 
@@ -51,19 +52,25 @@ def cmd_indicateurs(args: argparse.Namespace) -> int:
     if args.par:
         tables["indicateurs_" + "_".join(args.par)] = list(args.par)
     out = Path(args.out)
+    masked: dict[str, int] = {}
     with atomic_directory(out) as tmp:
         for i, (stem, by) in enumerate(tables.items(), start=1):
             _say(f"[{i}/{len(tables)}] {stem}")
             table = compute_indicators(dataset, by=by, inclure_non_salaries=args.non_salaries)
-            write_table(table, tmp, stem)
+            suppression = apply_disclosure(table, seuil=args.seuil_secret, keys=["annee", *by])
+            masked[stem] = suppression.n_masques
+            write_table(suppression.table, tmp, stem)
         write_json(tmp / "bilan.json", {
+            "seuil_secret": args.seuil_secret,
+            "cellules_masquees": masked,
             "source": dataset.source,
             "empreinte_donnees": dataset.empreinte,
             "fichiers": dataset.empreintes,
             "bilan": [{**b.__dict__, "lignes_acceptees": b.lignes_acceptees} for b in dataset.bilan],
             "avertissements": [str(w) for w in dataset.avertissements],
         })
-    _say(f"Indicateurs écrits dans {out} ({len(tables)} tableaux, en CSV, CSV « français » et parquet).")
+    _say(f"Indicateurs écrits dans {out} ({len(tables)} tableaux, en CSV, CSV « français » et parquet ; "
+         f"{sum(masked.values())} cellules masquées, secret statistique à {args.seuil_secret} personnes).")
     return 0
 
 
@@ -136,6 +143,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--par", nargs="+", metavar="COLONNE", help="regroupement supplémentaire (ex. : site action)")
     p.add_argument("--non-salaries", action="store_true",
                    help="inclut les programmes non salariés (accompagnement) dans les tableaux")
+    p.add_argument("--seuil-secret", type=int, default=5, metavar="N",
+                   help="masque toute cellule de moins de N personnes, avec secret secondaire (défaut : 5)")
     p.set_defaults(func=cmd_indicateurs)
 
     p = sub.add_parser("modele", help="écrit le classeur Excel à remplir")

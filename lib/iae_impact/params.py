@@ -37,6 +37,7 @@ class IndicateursParameters(NotebookParameters):
     annees: list[int] | None = Field(None, description="Années retenues (toutes si vide).")
     structure: str | None = Field(None, description="Structure retenue (toutes si vide).")
     sites: list[str] | None = Field(None, description="Sites retenus (tous si vide).")
+    seuil_secret: int = Field(5, ge=1, le=100, description="Effectif minimal d'une cellule publiée.")
 
     @field_validator("annees")
     @classmethod

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from . import schema
+from .disclosure import DEFAULT_THRESHOLD
 from .ingest import Dataset
 
 FICTIONAL_MARK = "fictif"
@@ -42,14 +43,24 @@ def completeness(dataset: Dataset) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def parcours_overview(dataset: Dataset) -> pd.DataFrame:
-    """Parcours and distinct persons per structure, site and dispositif, with their date range."""
+def parcours_overview(dataset: Dataset, seuil: int = DEFAULT_THRESHOLD) -> pd.DataFrame:
+    """Parcours and distinct persons per structure, site and dispositif, with their date range.
+
+    Counts of 1 to ``seuil - 1`` are masked (NaN), and so are the dates of a group of fewer than
+    ``seuil`` persons: this table may leave the structure too.
+    """
     p = dataset.parcours
-    return (p.groupby(["structure", "site", "dispositif"])
-            .agg(parcours=("id_parcours", "size"), personnes=("id_personne", "nunique"),
-                 premiere_entree=("date_entree", "min"), derniere_entree=("date_entree", "max"),
-                 en_cours=("date_sortie", lambda s: int(s.isna().sum())))
-            .reset_index())
+    out = (p.groupby(["structure", "site", "dispositif"])
+           .agg(parcours=("id_parcours", "size"), personnes=("id_personne", "nunique"),
+                premiere_entree=("date_entree", "min"), derniere_entree=("date_entree", "max"),
+                en_cours=("date_sortie", lambda s: int(s.isna().sum())))
+           .reset_index())
+    small_group = out["personnes"] < seuil
+    for col in ("parcours", "personnes", "en_cours"):
+        out[col] = out[col].astype(float).mask(small_group | out[col].between(1, seuil - 1))
+    for col in ("premiere_entree", "derniere_entree"):
+        out[col] = out[col].mask(small_group)
+    return out
 
 
 def summarise_dataset(dataset: Dataset) -> dict:
@@ -106,4 +117,9 @@ def summarise_indicators(table: pd.DataFrame, by: Sequence[str]) -> list[dict]:
     for col in columns:
         if col.startswith("taux_"):
             out[col] = out[col].round(4)
-    return out.to_dict(orient="records")
+    counts = [c for c in columns if c not in (*by, "heures", "etp") and not c.startswith("taux_")]
+    records = out.to_dict(orient="records")
+    for rec in records:  # masked counts are NaN (float columns): published counts stay integers
+        for c in counts:
+            rec[c] = None if pd.isna(rec[c]) else int(rec[c])
+    return records
