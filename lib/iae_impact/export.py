@@ -92,7 +92,10 @@ def _body_html(nb: nbformat.NotebookNode) -> str:
 
     config = Config()
     config.TagRemovePreprocessor.enabled = True
-    config.TagRemovePreprocessor.remove_cell_tags = {"remove-cell", "remove_cell"}
+    # The parameter cells show nothing and papermill gives the injected one a random id: dropping
+    # them keeps two runs on the same input byte-identical.
+    config.TagRemovePreprocessor.remove_cell_tags = {"remove-cell", "remove_cell", "parameters",
+                                                     "injected-parameters"}
     config.TagRemovePreprocessor.remove_all_outputs_tags = {"remove-output", "remove_output"}
     exporter = HTMLExporter(
         config=config,

@@ -128,10 +128,16 @@ def git_revision() -> str | None:
 
 
 def _failure_message(exc: BaseException) -> str:
+    """What went wrong, in French, naming the failing cell when there is one."""
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
     from papermill.exceptions import PapermillExecutionError
 
     if isinstance(exc, PapermillExecutionError):
         return f"cellule {exc.exec_count} : {exc.ename} : {exc.evalue}"
+    if isinstance(exc, DeadKernelError):
+        return "le noyau du carnet s'est arrêté brutalement (mémoire insuffisante ou arrêt forcé)"
+    if isinstance(exc, CellTimeoutError | TimeoutError):
+        return f"délai dépassé : une cellule a duré plus de {KERNEL_TIMEOUT_S} s"
     return f"{type(exc).__name__} : {exc}"
 
 
@@ -246,12 +252,18 @@ def run_notes(config_path: str | Path = DEFAULT_CONFIG, out: str | Path = DEFAUL
                                    {**run_info, "titre": n.titre or _title(n)}): n for n, params, work in tasks}
             with tqdm(total=len(futures), desc="Notes", unit="note", file=sys.stderr,
                       disable=not sys.stderr.isatty()) as bar:
-                for fut in as_completed(futures):
-                    res = fut.result()
-                    results.append(res)
-                    bar.update()
-                    status = f"{res.secondes:.1f} s, {res.pages} page(s)" if res.ok else f"ÉCHEC — {res.message}"
-                    say(f"  {res.id} : {status}")
+                try:
+                    for fut in as_completed(futures):
+                        res = fut.result()
+                        results.append(res)
+                        bar.update()
+                        status = (f"{res.secondes:.1f} s, {res.pages} page(s)" if res.ok
+                                  else f"ÉCHEC — {res.message}")
+                        say(f"  {res.id} : {status}")
+                except KeyboardInterrupt:
+                    for fut in futures:  # briefs not started are dropped; running ones finish or clean up
+                        fut.cancel()
+                    raise
     finally:
         for _, _, work in tasks:  # an interrupted run leaves no half-written brief
             shutil.rmtree(work, ignore_errors=True)
