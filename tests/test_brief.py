@@ -83,3 +83,28 @@ def test_masked_cells_never_reach_sentences_tables_or_summary(demo):
 def test_unknown_year_is_a_french_error(amie):
     with pytest.raises(ValueError, match="aucune donnée pour 1999"):
         brief.BriefFigures(amie.ctx, annee=1999)
+
+
+def test_site_brief_places_the_perimeter_against_its_expected_rate(demo):
+    f = brief.BriefFigures(brief.prepare_context(demo, "A.M.I. Aude (fictif)", ["Narbonne"], annee=2024), 2024)
+    text = _plain(brief.comparison_text(f))
+    assert "attendu" in text and "observé/attendu" in text and "sorties examinées" in text
+    fig, alt = brief.comparison_figure(f)
+    assert "Narbonne" in alt and fig.get_size_inches()[1] < 3
+    assert brief.impact_sentences(f) == []  # no comparison group at site level
+    assert any("pas un impact" in item for item in brief.method_items(f))
+
+
+def test_structure_brief_with_a_comparison_group_shows_impact_with_its_caveat(demo):
+    f = brief.BriefFigures(brief.prepare_context(demo, "AMIE (fictif)", annee=2024), 2024)
+    est = f.ctx.perimetre["impact"]
+    assert est is not None and est["n_temoins"] >= 50
+    sentences = _plain(" ".join(brief.impact_sentences(f)))
+    assert sentences.startswith("Impact estimé") and "tirage au sort" in sentences
+    assert not any("pas un impact" in item for item in brief.method_items(f))
+
+
+def test_accompaniment_brief_has_neither_comparison_nor_impact(demo):
+    f = brief.BriefFigures(brief.prepare_context(demo, "A.M.I. Aude (fictif)", ["Bram"], annee=2024), 2024)
+    assert brief.comparison_text(f).startswith("Sans objet") and brief.comparison_figure(f) is None
+    assert brief.impact_sentences(f) == []

@@ -37,8 +37,7 @@ PROFILE_ROWS = [
     ("part_femmes", "Femmes"), ("part_moins_26_ans", "Moins de 26 ans"), ("part_50_ans_et_plus", "50 ans et plus"),
     ("part_rsa", "Bénéficiaires du RSA"), ("part_de_longue_duree", "Inscrits à France Travail depuis 12 mois ou plus"),
     ("part_niveau_infra_bac", "Niveau de formation inférieur au bac"), ("part_qpv", "Résidant en QPV"),
-    ("part_zrr", "Résidant en ZRR"), ("part_rqth", "Travailleurs handicapés (RQTH)"),
-]  # fmt: skip
+]  # fmt: skip  (ZRR and RQTH are in notebook 02: the brief keeps to two pages)
 
 
 @dataclass
@@ -62,22 +61,35 @@ def perimeter_label(structure: str | None, sites: list[str] | None) -> str:
     return structure or "Ensemble des structures"
 
 
-def prepare_context(dataset: Dataset, structure: str | None = None, sites: list[str] | None = None) -> BriefContext:
-    """Select the perimeter and compute its indicators for all years (persons counted once across sites).
+def prepare_context(dataset: Dataset, structure: str | None = None, sites: list[str] | None = None,
+                    annee: int | None = None) -> BriefContext:
+    """Select the perimeter and compute what its brief shows, once: indicators for all years (persons
+    counted once across sites) and, for ``annee``, the comparison with the expected rate and the
+    impact estimate when the data allow them.
 
     A perimeter without any salaried dispositif (e.g. an accompaniment programme only) is described
     with its non-salaried participants, and the brief says "accompagnées" rather than "ont travaillé".
     """
+    from .impact import brief_estimate
+    from .money import brief_money
+    from .stats import perimeter_vs_expected
+
     sub = select_perimeter(dataset, structure=structure, sites=sites)
     salaried_codes = set(reference.load_dispositifs().query("salarie")["dispositif"])
     salarie = bool(sub.parcours["dispositif"].isin(salaried_codes).any())
     table = compute_indicators(sub, inclure_non_salaries=not salarie)
     dispositifs = sorted(sub.parcours.loc[sub.parcours["dispositif"].isin(salaried_codes) | (not salarie),
                                           "dispositif"].unique())
+    extras: dict = {"comparaison": None, "impact": None, "argent": None}
+    if annee is not None and salarie:
+        extras["comparaison"] = perimeter_vs_expected(dataset, annee, structure=structure, sites=sites)
+        extras["argent"] = brief_money(dataset, annee, structure=structure, sites=sites)
+        if structure and not sites:  # the comparison group is recruited by a structure, not by a site
+            extras["impact"] = brief_estimate(dataset, structure)
     return BriefContext(
         indicateurs=table,
         perimetre={"structure": structure, "sites": sites, "libelle": perimeter_label(structure, sites),
-                   "salarie": salarie, "dispositifs": dispositifs},
+                   "salarie": salarie, "dispositifs": dispositifs, **extras},
         provenance={"empreinte_donnees": dataset.empreinte, "fictif": bool(is_fictional(dataset)),
                     "version": __version__},
     )
@@ -286,7 +298,7 @@ def trend_figure(f: BriefFigures):
     set_style()
     plt.rcParams.update({"font.size": 8, "axes.labelsize": 8, "xtick.labelsize": 8, "ytick.labelsize": 8})
     t = f.suppression.table.dropna(subset=["taux_sorties_dynamiques"])
-    fig, ax = plt.subplots(figsize=(7.0, 2.3))
+    fig, ax = plt.subplots(figsize=(7.0, 2.0))
     plot_rate_by_year(t, "taux_sorties_dynamiques", hue=None, title="", ax=ax)
     ax.set_ylabel("Sorties dynamiques")
     ref = reference.national_reference("taux_sorties_dynamiques", f.annee)
@@ -313,6 +325,88 @@ def trend_note(f: BriefFigures) -> str:
     return text
 
 
+def comparison_text(f: BriefFigures) -> str:
+    """One sentence placing the perimeter against its expected rate, or why there is none."""
+    from .stats import describe_perimeter
+
+    result = f.ctx.perimetre.get("comparaison")
+    if not f.ctx.salarie:
+        return "Sans objet pour un programme d'accompagnement non salarié."
+    if result is None:
+        return ("Non disponible : trop peu de sorties sur trois ans, ou aucune autre structure du même "
+                "dispositif dans les données pour servir de référence.")
+    if _reveals_small(result["observed"], result["n"], f.seuil):
+        return f"Comparaison à l'attendu non publiée : moins de {f.seuil} personnes dans l'une des cases."
+    return describe_perimeter(result, label="ce périmètre")
+
+
+def _reveals_small(observed: float, n: float, seuil: int) -> bool:
+    return any(1 <= v < seuil for v in (observed, n - observed))
+
+
+def comparison_figure(f: BriefFigures):
+    """The funnel plot with the perimeter's sites highlighted; None when there is nothing to show.
+
+    Sites whose successes or failures number 1 to ``seuil - 1`` are left out (their rate × n would
+    reveal a small count)."""
+    from .stats import funnel_figure
+
+    result = f.ctx.perimetre.get("comparaison")
+    if result is None or _reveals_small(result["observed"], result["n"], f.seuil):
+        return None
+    groups = pd.DataFrame(result["groups"])
+    small = np.array([_reveals_small(o, n, f.seuil) for o, n in zip(groups["observed"], groups["n"], strict=True)])
+    groups = groups[~small]
+    if groups.empty:
+        return None
+    groups.attrs["model"] = {"group": "site"}
+    fig, alt = funnel_figure(groups[["site", *[c for c in groups.columns if c != "site"]]],
+                             result["reference_rate"], title="", highlight=result["perimeter_sites"])
+    fig.set_size_inches(7.0, 2.2)
+    fig.tight_layout()
+    return fig, alt
+
+
+def impact_sentences(f: BriefFigures) -> list[str]:
+    """The impact estimate and its caveat when a comparison group exists; else say these are outcomes."""
+    est = f.ctx.perimetre.get("impact")
+    if est is None:
+        return []
+    points = [format_number(100 * est[k], 0) for k in ("estimate", "ci_bas", "ci_haut")]
+    sign = "+" if est["estimate"] >= 0 else ""
+    return [
+        f"Impact estimé sur l'emploi 6 mois après : {sign}{points[0]} points [{points[1]} ; {points[2]}] par rapport "
+        f"à {format_number(est['n_temoins'])} personnes orientées mais non embauchées, au profil comparable "
+        f"({format_number(est['n_traites'])} personnes sorties suivies ; écart brut : "
+        f"{format_number(100 * est['ecart_naif'], 0)} points).",
+        "Estimation doublement robuste : elle suppose que l'âge, le sexe, le RSA, l'ancienneté au chômage, le "
+        "niveau de formation, le QPV et la RQTH suffisent à rendre les deux groupes comparables ; ce n'est pas "
+        "une évaluation par tirage au sort.",
+    ]
+
+
+def money_sentences(f: BriefFigures) -> list[str]:
+    """Two sentences on public money (a range, never a single avoided-cost figure), or why there are none."""
+    money = f.ctx.perimetre.get("argent")
+    if money is None:
+        return ["Pas d'aide au poste pour ce périmètre (programme non salarié) ou pas d'activité salariée cette "
+                "année."]
+    return list(money["phrases"])
+
+
+def money_figure(f: BriefFigures):
+    """Aide au poste beside the avoided-cost range; None when there is no range to show."""
+    from .money import money_figure as draw
+
+    money = f.ctx.perimetre.get("argent")
+    if money is None or money.get("couts_evites_eur") is None or money.get("aide_au_poste_eur") is None:
+        return None
+    fig, alt = draw(money)
+    fig.set_size_inches(7.0, 1.35)
+    fig.tight_layout()
+    return fig, alt
+
+
 def figure_png(fig) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=130, bbox_inches="tight")
@@ -334,16 +428,23 @@ def method_items(f: BriefFigures) -> list[str]:
         "Sorties examinées : sorties de l'année qui remplissent la condition du dispositif ("
         + "; ".join(conditions) + "), hors « retrait des sorties constatées ». Sorties dynamiques = emploi "
         "durable + emploi de transition + sorties positives (nomenclature ASP).",
-        "Taux déclarés à la sortie par la structure : ils ne se comparent pas au taux d'emploi 6 mois après la "
-        "sortie publié par la DARES, qui mesure autre chose. Intervalles de confiance à 95 % (méthode de Wilson).",
-        "Repères nationaux : objectifs de la circulaire DGEFP n° 2008-21 et statistiques DARES (année indiquée) ; "
-        "détail et sources dans data/reference du projet iae-impact.",
+        "Taux déclarés à la sortie : ils ne se comparent pas au taux d'emploi à 6 mois de la DARES (autre mesure). "
+        "Intervalles de confiance à 95 % (Wilson). Repères : circulaire DGEFP n° 2008-21, DARES (année indiquée) ; "
+        "sources dans data/reference du projet iae-impact.",
         f"Secret statistique : aucune cellule de moins de {f.seuil} personnes n'est publiée, et des cellules "
         "voisines sont masquées quand elles permettraient de la recalculer"
         + (f" ({masked_in_year(f)} valeurs masquées pour {f.annee})." if masked_in_year(f) else "."),
     ]
     if not f.ctx.salarie:
         items.append("Programme d'accompagnement non salarié : pas d'heures de travail ni d'équivalent temps plein.")
+    if f.ctx.perimetre.get("impact") is None:
+        items.append("Ces chiffres décrivent des résultats, pas un impact : sans groupe de comparaison (personnes "
+                     "orientées mais non embauchées, suivies de la même façon), on ne peut pas dire ce que ces "
+                     "personnes seraient devenues sans le parcours.")
+    if f.ctx.perimetre.get("comparaison") is not None:
+        items.append("Taux attendu : modèle logistique sur toutes les sorties examinées des structures du même "
+                     "dispositif, sur trois ans, selon le profil des personnes ; limites de l'entonnoir à 95 % et "
+                     "99,8 % (loi binomiale exacte).")
     return items
 
 
@@ -368,10 +469,25 @@ def summary(f: BriefFigures, note_id: str) -> dict:
         return round(v, 6) if c.startswith("taux_") or c in ("heures", "etp") else int(v)
 
     values = {c: published(c) for c in columns}
+    comparison = f.ctx.perimetre.get("comparaison")
+    if comparison is not None and not _reveals_small(comparison["observed"], comparison["n"], f.seuil):
+        comparison = {k: comparison[k] for k in ("n", "observed_rate", "expected_rate", "oe_ratio", "oe_low",
+                                                 "oe_high", "years")}
+    else:
+        comparison = None
+    impact = f.ctx.perimetre.get("impact")
+    money = f.ctx.perimetre.get("argent")
+    if money is not None:
+        money = {k: money.get(k) for k in ("aide_au_poste_eur", "source_aide_au_poste",
+                                           "cout_public_par_sortie_dynamique_eur", "couts_evites_eur")}
     return {
         "id": note_id,
         "annee": f.annee,
-        "perimetre": f.ctx.perimetre,
+        "perimetre": {k: f.ctx.perimetre.get(k) for k in ("structure", "sites", "libelle", "salarie",
+                                                          "dispositifs")},
+        "comparaison": comparison,
+        "impact": impact,
+        "argent": money,
         "seuil_secret": f.seuil,
         "masques": sorted(c for c in columns if f.masked(c)),
         "fictif": bool(f.ctx.provenance.get("fictif")),

@@ -238,3 +238,73 @@ def compute_indicators(
     if annees is not None:
         result = result[result["annee"].isin(list(annees))]
     return result[columns].sort_values(keys).reset_index(drop=True)
+
+
+#: Exit-category columns that make up the sorties dynamiques (as in :func:`compute_indicators`).
+DYNAMIC_EXIT_COLUMNS = ("emploi_durable", "emploi_transition", "sorties_positives")
+#: Profile covariates of :func:`examined_exits`, all float64 (1.0 / 0.0, NaN when unknown).
+PROFILE_COVARIATES = ("age", "femme", "rsa", "chomage_longue_duree", "niveau_infra_bac", "qpv", "rqth")
+EXAMINED_EXIT_COLUMNS = ["id_personne", "structure", "site", "dispositif", "action", "annee", "categorie",
+                         "sortie_dynamique", "emploi_durable", *PROFILE_COVARIATES]
+
+
+def _known_flag(frame: pd.DataFrame, column: str, fn) -> np.ndarray:
+    """``fn(values)`` as 1.0 / 0.0 where ``column`` is known, NaN elsewhere (and when the column is absent)."""
+    if column not in frame.columns:
+        return np.full(len(frame), np.nan)
+    values = frame[column]
+    known = values.notna().to_numpy()
+    flags = np.asarray(fn(values.astype(object).where(known, None)), dtype=bool)
+    return np.where(known, flags.astype(float), np.nan)
+
+
+def examined_exits(dataset: Dataset, inclure_non_salaries: bool = False) -> pd.DataFrame:
+    """One row per examined exit (person-level data for the models of :mod:`iae_impact.stats`).
+
+    The exits are those counted in ``sorties_examinees`` by :func:`compute_indicators` (same
+    private helpers, so the definition stays single): the row count per group and year equals
+    ``sorties_examinees`` and the sum of ``sortie_dynamique`` equals ``sorties_dynamiques``.
+    ``annee`` is the exit year. Outcomes ``sortie_dynamique`` and ``emploi_durable`` are int64
+    0/1; profile covariates are float64, NaN when unknown: ``age`` (exit year − birth year),
+    ``femme``, ``rsa``, ``chomage_longue_duree`` (registered 12 months or more),
+    ``niveau_infra_bac`` (``data/reference/niveaux_formation.csv``), ``qpv``, ``rqth``.
+    Only plain numpy dtypes (statsmodels formulas fail on nullable or pyarrow dtypes).
+    """
+    p = dataset.parcours
+    if not inclure_non_salaries:
+        salaried = reference.load_dispositifs()["salarie"]
+        p = p[p["dispositif"].map(salaried).eq(True)]
+    if p.empty:
+        dtypes = {"annee": "int64", "sortie_dynamique": "int64", "emploi_durable": "int64",
+                  **dict.fromkeys(PROFILE_COVARIATES, "float64")}
+        return pd.DataFrame({c: pd.Series(dtype=dtypes.get(c, "object")) for c in EXAMINED_EXIT_COLUMNS})
+    _, total_hours = _activity(dataset, p, _reference_date(dataset))
+    exits = _exits(p, total_hours)
+    exits = exits[exits["examinee"]]
+    infra_bac = reference.load_education_levels().set_index("code")["infra_bac"].eq("oui")
+    birth = (exits["annee_naissance"].astype(float) if "annee_naissance" in exits.columns
+             else pd.Series(np.nan, index=exits.index))
+    out = pd.DataFrame({
+        "id_personne": exits["id_personne"].astype(object),
+        "structure": exits["structure"].astype(object),
+        "site": exits["site"].astype(object),
+        "dispositif": exits["dispositif"].astype(object),
+        "action": (exits["action"] if "action" in exits.columns else pd.Series(None, index=exits.index)).astype(object),
+        "annee": exits["annee"].astype("int64"),
+        "categorie": exits["categorie"].astype(object),
+        "sortie_dynamique": exits["colonne"].isin(DYNAMIC_EXIT_COLUMNS).astype("int64"),
+        "emploi_durable": exits["colonne"].eq("emploi_durable").astype("int64"),
+        "age": exits["annee"].astype(float) - birth.to_numpy(dtype=float, na_value=np.nan),
+        "femme": _known_flag(exits, "sexe", lambda s: s.eq("F")),
+        "rsa": _known_flag(exits, "beneficiaire_rsa", lambda s: s.eq(True)),
+        "chomage_longue_duree": _known_flag(exits, "duree_inscription_ft", lambda s: s.isin(LONG_TERM_UNEMPLOYED)),
+        "niveau_infra_bac": np.nan,
+        "qpv": _known_flag(exits, "residant_qpv", lambda s: s.eq(True)),
+        "rqth": _known_flag(exits, "rqth", lambda s: s.eq(True)),
+    }, index=exits.index)
+    if "niveau_formation" in exits.columns:
+        level = exits["niveau_formation"].astype(object).map(infra_bac)
+        out["niveau_infra_bac"] = level.map({True: 1.0, False: 0.0}).astype(float)
+    out[list(PROFILE_COVARIATES)] = out[list(PROFILE_COVARIATES)].astype("float64")
+    out = out.sort_values(["annee", "structure", "site", "id_personne"], kind="stable")
+    return out[EXAMINED_EXIT_COLUMNS].reset_index(drop=True)

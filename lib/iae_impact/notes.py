@@ -242,7 +242,7 @@ def run_notes(config_path: str | Path = DEFAULT_CONFIG, out: str | Path = DEFAUL
         for n in config.notes:
             work = Path(tempfile.mkdtemp(prefix=f".{n.id}.tmp-", dir=out))
             tasks.append((n, {}, work))
-            context = save_context(prepare_context(dataset, n.structure, n.sites), calculs / n.id)
+            context = save_context(prepare_context(dataset, n.structure, n.sites, annee=n.annee), calculs / n.id)
             tasks[-1] = (n, {"donnees": config.donnees, "contexte": str(context), "sortie": str(work),
                              "id_note": n.id, "annee": n.annee, "structure": n.structure, "sites": n.sites,
                              "destinataire": n.destinataire.model_dump(), "demandes": n.demandes,

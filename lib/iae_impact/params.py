@@ -70,7 +70,33 @@ class NoteParameters(NotebookParameters):
     seuil_secret: int = Field(5, ge=1, le=100, description="Effectif minimal d'une cellule publiée.")
 
 
+class ComparaisonsParameters(NotebookParameters):
+    """``03_comparaisons``: sites and years compared fairly (risk adjustment, funnel plot, trends)."""
+
+    structure: str | None = Field(None, description="Structure retenue (toutes si vide).")
+    annees: list[int] | None = Field(None, description="Années retenues (toutes si vide).")
+
+
+class ImpactParameters(NotebookParameters):
+    """``04_impact``: impact estimates against the comparison group, and the NSW benchmark."""
+
+    structure: str | None = Field(None, description="Structure retenue (toutes si vide).")
+    benchmark_nsw: bool = Field(True, description="Reproduire la référence LaLonde / Dehejia–Wahba (NSW).")
+
+
+class ArgentPublicParameters(NotebookParameters):
+    """``05_argent_public``: what the aide au poste buys and what it may save."""
+
+    structure: str | None = Field(None, description="Structure retenue (toutes si vide).")
+    annee: int = Field(2024, ge=1990, le=2100, description="Année du bilan.")
+    parametres: str = Field("data/reference/couts_evites.yaml", description="Hypothèses des coûts évités.")
+    modulation: float = Field(0.0, ge=0.0, le=0.10, description="Part modulée de l'aide au poste (0 à 10 %).")
+
+
 NOTEBOOK_PARAMETERS: dict[str, type[NotebookParameters]] = {
+    "03_comparaisons": ComparaisonsParameters,
+    "04_impact": ImpactParameters,
+    "05_argent_public": ArgentPublicParameters,
     "01_donnees": DonneesParameters,
     "02_indicateurs": IndicateursParameters,
     "10_note_elus": NoteParameters,
