@@ -295,3 +295,22 @@ def test_money_figure_shows_the_range(twelve_exits, tmp_path):
         assert "entre" in alt and "Aide au poste" in fig.axes[0].get_yticklabels()[1].get_text()
     finally:
         plt.close(fig)
+
+
+def test_shared_cost_tables_mask_small_counts_and_their_ratios():
+    import pandas as pd
+
+    from iae_impact.ingest import read_dataset
+    from iae_impact.paths import DEMO_DIR
+
+    demo = read_dataset(DEMO_DIR)
+    table = money.aide_au_poste(demo, by=["structure", "site"], annees=[2024])
+    shared = money.mask_small_cells(table, demo, by=["structure", "site"]).set_index("site")
+    raw = table.set_index("site")
+    assert 1 <= raw.loc["Narbonne", "sorties_dynamiques"] < 5  # the demo has a small cell here
+    assert pd.isna(shared.loc["Narbonne", "sorties_dynamiques"])
+    assert pd.isna(shared.loc["Narbonne", "par_sortie_dynamique"])
+    for col in ("personnes", "sorties_dynamiques", "emploi_durable"):
+        published = shared[col].dropna()
+        assert not published.between(1, 4).any(), col
+    assert shared.loc["Toulouse", "sorties_dynamiques"] == raw.loc["Toulouse", "sorties_dynamiques"]

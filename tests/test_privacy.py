@@ -41,7 +41,7 @@ def pipeline(tmp_path_factory):
                "noms": set(p["Nom"]) | set(p["Prénom"]), "naissances": set(p["Date de naissance"])}
     out = root / "sorties"
     assert main(["indicateurs", str(data), "--out", str(out / "indicateurs")]) == 0
-    for name in ("01_donnees", "02_indicateurs"):
+    for name in ("01_donnees", "02_indicateurs", "03_comparaisons", "04_impact", "05_argent_public"):
         run_notebook(name, {"donnees": str(data), "sortie": str(out / "carnets")}, out / "carnets")
     config = root / "notes.yaml"
     config.write_text(yaml.safe_dump({"donnees": str(data), "notes": [

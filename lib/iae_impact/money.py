@@ -253,6 +253,36 @@ def aide_au_poste(
     return out
 
 
+#: Count columns of :func:`aide_au_poste` and the cost ratios computed on them.
+_COUNT_RATIOS = {"personnes": "par_personne", "sorties_dynamiques": "par_sortie_dynamique",
+                 "emploi_durable": "par_emploi_durable"}
+
+
+def mask_small_cells(table: pd.DataFrame, dataset: Dataset, by: Sequence[str] = ("structure", "site", "dispositif"),
+                     seuil: int = DEFAULT_THRESHOLD) -> pd.DataFrame:
+    """:func:`aide_au_poste` ready to be shared: what the indicator table of the same grouping masks
+    (secret statistique, with secondary suppression) is masked here too, with every ratio computed
+    on a masked count. A group of fewer than ``seuil`` persons also loses its ETP and, when the aid
+    is calculated from ETP, the aid itself (it would reveal their hours)."""
+    by = [b for b in by if b in table.columns]
+    keys = [*by, "annee"]
+    indicators = compute_indicators(dataset, by=by)
+    masked = apply_disclosure(indicators, seuil=seuil, keys=keys)
+    flags = masked.masque[[c for c in _COUNT_RATIOS if c in masked.masque]].add_prefix("masque_")
+    flags[keys] = indicators[keys]
+    out = table.merge(flags, on=keys, how="left")
+    out = out.astype({c: float for c in _COUNT_RATIOS if c in out})
+    for count, ratio in _COUNT_RATIOS.items():
+        hide = out.get(f"masque_{count}", pd.Series(False, index=out.index)).fillna(False).astype(bool)
+        out.loc[hide, [c for c in (count, ratio) if c in out]] = np.nan
+    small_group = out.get("masque_personnes", pd.Series(False, index=out.index)).fillna(False).astype(bool)
+    out.loc[small_group, [c for c in ("etp", "par_etp") if c in out]] = np.nan
+    calculated = out["source"].eq("calcul") if "source" in out else pd.Series(False, index=out.index)
+    out.loc[small_group & calculated, [c for c in ("aide_au_poste_eur", "total_public_eur") if c in out]] = np.nan
+    out.attrs = table.attrs
+    return out.drop(columns=[c for c in out.columns if c.startswith("masque_")])
+
+
 def _remarks(dataset: Dataset, table: pd.DataFrame, modulation: float) -> list[str]:
     notes = []
     excluded = sorted(set(dataset.parcours["dispositif"]) - set(_salaried()[_salaried()].index))
