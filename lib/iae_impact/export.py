@@ -12,16 +12,14 @@ Alt texts: an image output gets the ``alt`` of its metadata (convention of the n
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from functools import cache
 from pathlib import Path
 from urllib.parse import quote
 
 import nbformat
 
-from .outputs import write_atomic_text
+from .outputs import atomic_path, write_atomic_text
 
 TEMPLATES_DIR = Path(__file__).with_name("templates")
 CSS_FILE = TEMPLATES_DIR / "note.css"
@@ -151,15 +149,8 @@ def html_to_pdf(html: str, pdf_path: Path) -> int:
         document = HTML(string=html, url_fetcher=fetcher, media_type="print").render()
     except FatalURLFetchingError as exc:  # a BaseException in WeasyPrint: make it an ordinary error
         raise RessourceExterne(f"le PDF chargerait une ressource externe : {exc}") from None
-    pdf_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{pdf_path.name}.", suffix=".tmp", dir=pdf_path.parent)
-    os.close(fd)
-    try:
+    with atomic_path(pdf_path, suffix=".tmp") as tmp:
         document.write_pdf(tmp)
-        os.replace(tmp, pdf_path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return len(document.pages)
 
 

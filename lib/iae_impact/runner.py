@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
+from .outputs import atomic_path
 from .params import validate_parameters
 from .paths import NOTEBOOKS_DIR, PROJECT_ROOT, resolve
 
@@ -48,11 +48,6 @@ def run_notebook(name: str, parameters: dict, out_dir: str | Path) -> Path:
     out_dir = resolve(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / f"{name}.ipynb"
-    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".ipynb", dir=out_dir)
-    os.close(fd)
-    try:
-        execute(name, validated.model_dump(), Path(tmp))
-        os.replace(tmp, target)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+    with atomic_path(target, suffix=".ipynb") as tmp:
+        execute(name, validated.model_dump(), tmp)
     return target

@@ -10,7 +10,6 @@ reads is French.
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -21,6 +20,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from . import schema
+from .outputs import atomic_path
 from .paths import resolve
 
 DOC_SHEET = "documentation"
@@ -66,15 +66,8 @@ def write_template(path: str | os.PathLike[str]) -> Path:
     if target.suffix.lower() != ".xlsx":
         raise ValueError(f"Le modèle doit être un fichier Excel .xlsx (chemin reçu : « {target} »).")
     workbook = _build_workbook()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    try:
+    with atomic_path(target, suffix=".tmp") as tmp:
         workbook.save(tmp)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return target
 
 
