@@ -10,7 +10,7 @@ export OPENBLAS_NUM_THREADS := 1
 export MKL_NUM_THREADS := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help setup notes indicateurs test lint lab demo clean
+.PHONY: help setup notes indicateurs test lint lab demo bench clean
 
 help: ## Liste des commandes
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -43,6 +43,10 @@ lint: $(STAMP) ## Vérifie le style du code
 
 demo: $(STAMP) ## Régénère les données fictives de data/demo/ (graine fixe)
 	$(BIN)/iae-impact demo
+
+bench: $(STAMP) ## Banc d'essai (issue 6) : mesures dans reports/bench/resultats.json (≈ 10 min)
+	@$(BIN)/python -c "import duckdb, pyinstrument" 2>/dev/null || $(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	$(BIN)/python bench/run.py
 
 lab: $(STAMP) ## Ouvre JupyterLab (installe l'extra « lab » à la demande)
 	$(BIN)/python -m pip install --quiet -e '.[lab]'

@@ -27,9 +27,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from . import reference
+from . import reference, schema
 from .ingest import Dataset
-from .stats import wilson_interval
 
 DAYS_PER_MONTH = 365.25 / 12
 LONG_TERM_UNEMPLOYED = ("12 à 23 mois", "24 mois et plus")
@@ -58,123 +57,273 @@ def _reference_date(ds: Dataset) -> pd.Timestamp:
     p = ds.parcours
     dates = [p["date_entree"].max(), p["date_sortie"].max()]
     if ds.heures is not None and len(ds.heures):
-        last = (ds.heures["annee"] * 100 + ds.heures["mois"]).max()
+        annee = ds.heures["annee"]
+        year = annee.max()  # the last month: the latest month of the latest year
+        last = year * 100 + ds.heures["mois"][(annee == year).to_numpy()].max()
         dates.append(pd.Timestamp(year=int(last // 100), month=int(last % 100), day=1) + pd.offsets.MonthEnd(0))
     return max(d for d in dates if pd.notna(d))
 
 
-def _years_spanned(start: pd.Series, end: pd.Series) -> pd.DataFrame:
-    """One row per (row of start/end) x calendar year overlapped, with the days overlapped."""
-    n_years = (end.dt.year - start.dt.year + 1).clip(lower=0).to_numpy()
+def _years(dates: np.ndarray) -> np.ndarray:
+    """Calendar year of each datetime64 value."""
+    return dates.astype("datetime64[Y]").astype(np.int64) + 1970
+
+
+def _years_spanned(start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(row, year, days overlapped) for each row of start/end (datetime64[ns]) x calendar year overlapped."""
+    first, last = _years(start), _years(end)
+    n_years = np.clip(last - first + 1, 0, None)
     pos = np.repeat(np.arange(len(start)), n_years)
     offset = np.arange(n_years.sum()) - np.repeat(np.cumsum(n_years) - n_years, n_years)
-    annee = start.dt.year.to_numpy()[pos] + offset
-    s = start.to_numpy()[pos]
-    e = end.to_numpy()[pos]
-    jan1 = pd.to_datetime(pd.Series(annee).astype(str) + "-01-01").to_numpy()
-    dec31 = pd.to_datetime(pd.Series(annee).astype(str) + "-12-31").to_numpy()
-    days = (np.minimum(e, dec31) - np.maximum(s, jan1)) / np.timedelta64(1, "D") + 1
-    return pd.DataFrame({"pos": pos, "annee": annee, "jours": days})
+    annee = first[pos] + offset
+    jan1 = (annee - 1970).astype("datetime64[Y]").astype("datetime64[ns]")
+    dec31 = (annee - 1969).astype("datetime64[Y]").astype("datetime64[ns]") - np.timedelta64(1, "D")
+    days = (np.minimum(end[pos], dec31) - np.maximum(start[pos], jan1)) / np.timedelta64(1, "D") + 1
+    return pos, annee, days
 
 
-def _activity(ds: Dataset, p: pd.DataFrame, date_ref: pd.Timestamp) -> tuple[pd.DataFrame, pd.Series]:
-    """Hours and activity per parcours x year; also total hours per parcours (for the hours condition)."""
-    monthly = pd.DataFrame(columns=["id_parcours", "annee", "heures"])
+def _hour_rows(hours: pd.DataFrame, p: pd.DataFrame) -> np.ndarray:
+    """Row position in ``p`` of the parcours of each hour row; -1 when the parcours is not in ``p``.
+
+    From parquet, the hours' identifiers are a categorical whose categories are the parcours identifiers
+    in row order: its codes are the positions, nothing is hashed.
+    """
+    ids = hours["id_parcours"]
+    p_ids = p["id_parcours"].to_numpy(dtype=object)
+    if isinstance(ids.dtype, pd.CategoricalDtype):
+        codes = ids.cat.codes.to_numpy()
+        categories = ids.cat.categories.to_numpy(dtype=object)
+        if len(categories) == len(p_ids) and np.array_equal(categories, p_ids):
+            return codes
+        of_category = _unique_index(p_ids).get_indexer(categories)
+        return np.where(codes >= 0, of_category[codes], -1)
+    return _unique_index(p_ids).get_indexer(ids.to_numpy(dtype=object))
+
+
+def _unique_index(ids: np.ndarray) -> pd.Index:
+    index = pd.Index(ids)
+    if not index.is_unique:
+        raise ValueError("identifiants de parcours en double : chaque parcours doit avoir son propre id_parcours")
+    return index
+
+
+def _grouped_sum(values: np.ndarray, key: np.ndarray) -> pd.Series:
+    """Sum of ``values`` per ``key``, indexed by the sorted keys: pandas' compensated (Kahan) sum, in row order.
+
+    When the keys are already sorted (hours listed by parcours and month: the usual export), each group is a
+    run of rows and the same compensated sum is computed run-wise with numpy, one step per row of the longest
+    run, bit for bit what ``Series.groupby(key).sum()`` gives; otherwise pandas does it.
+    """
+    n = len(key)
+    if n == 0 or not np.all(key[1:] >= key[:-1]):
+        return pd.Series(values, copy=False).groupby(key, sort=True).sum()
+    starts = np.flatnonzero(np.concatenate([[True], key[1:] != key[:-1]]))
+    lengths = np.diff(np.append(starts, n))
+    total = np.zeros(len(starts))
+    compensation = np.zeros(len(starts))
+    groups = np.arange(len(starts))
+    for step in range(int(lengths.max())):
+        more = lengths > step
+        if not more.all():
+            starts, lengths, groups = starts[more], lengths[more], groups[more]
+        value = values[starts + step]
+        present = ~np.isnan(value)  # missing values are skipped
+        g, value = (groups[present], value[present]) if not present.all() else (groups, value)
+        y = value - compensation[g]
+        t = total[g] + y
+        with np.errstate(invalid="ignore"):
+            c = (t - total[g]) - y
+        compensation[g] = np.where(c != c, 0.0, c)  # an infinite value: no compensation (as pandas)
+        total[g] = t
+    return pd.Series(total, index=key[np.flatnonzero(np.concatenate([[True], key[1:] != key[:-1]]))])
+
+
+def _activity(ds: Dataset, p: pd.DataFrame, date_ref: pd.Timestamp) -> tuple[pd.DataFrame, np.ndarray]:
+    """Hours and activity per parcours x year (``pos``: row of ``p``, ``annee``, ``heures``, ``mensuel``: from
+    monthly hours), and the total hours of each parcours, aligned with the rows of ``p`` (NaN when unknown: the
+    hours condition). Monthly rows come first, by parcours and year, then the pro-rated ones."""
+    n = len(p)
+    total_hours = np.full(n, np.nan)
+    has_monthly = np.zeros(n, dtype=bool)
+    parts = []
     if ds.heures is not None and len(ds.heures):
-        h = ds.heures[ds.heures["id_parcours"].isin(p["id_parcours"])]
-        monthly = h.groupby(["id_parcours", "annee"], as_index=False)["heures"].sum()
-        monthly = monthly[monthly["heures"] > 0]
-    has_monthly = p["id_parcours"].isin(set(ds.heures["id_parcours"]) if ds.heures is not None else set())
-    total_hours = pd.Series(np.nan, index=p["id_parcours"])
-    if len(monthly):
-        total_hours.update(monthly.groupby("id_parcours")["heures"].sum())
-    rest = p.loc[~has_monthly]
-    if "heures_travaillees" in p.columns:
-        total_hours.update(rest.set_index("id_parcours")["heures_travaillees"].dropna())
-    start = rest["date_entree"]
-    end = rest["date_sortie"].fillna(date_ref)
-    spans = _years_spanned(start.reset_index(drop=True), end.reset_index(drop=True))
-    spans = spans[spans["jours"] > 0]
-    total_days = ((end - start).dt.days + 1).to_numpy()[spans["pos"]]
-    totals = (rest["heures_travaillees"] if "heures_travaillees" in rest.columns
-              else pd.Series(np.nan, index=rest.index)).fillna(0).to_numpy()[spans["pos"]]
-    prorated = pd.DataFrame({
-        "id_parcours": rest["id_parcours"].to_numpy()[spans["pos"]],
-        "annee": spans["annee"].to_numpy(),
-        "heures": totals * spans["jours"].to_numpy() / total_days,
-    })
-    activity = pd.concat([f for f in (monthly, prorated) if len(f)] or [prorated], ignore_index=True)
-    activity["annee"] = activity["annee"].astype("int64")
-    activity["heures"] = activity["heures"].astype(float)
+        h = ds.heures
+        row = _hour_rows(h, p)
+        mine = row >= 0
+        has_monthly[row[mine]] = True
+        if mine.any():
+            every = bool(mine.all())
+            annee = h["annee"].to_numpy(dtype=np.int64)
+            annee = annee if every else annee[mine]
+            low = int(annee.min())
+            span = int(annee.max()) - low + 1
+            key = row.astype(np.int64) if every else row[mine].astype(np.int64)
+            key *= span
+            key += annee
+            key -= low
+            values = h["heures"].to_numpy(dtype=np.float64)
+            sums = _grouped_sum(values if every else values[mine], key)
+            sums = sums[sums > 0]  # a year whose hours add up to 0 is no activity
+            keys = sums.index.to_numpy()
+            parts.append((keys // span, keys % span + low, sums.to_numpy(), True))
+            if len(sums):
+                per_parcours = _grouped_sum(sums.to_numpy(), keys // span)
+                total_hours[per_parcours.index.to_numpy()] = per_parcours.to_numpy()
+    rest = np.flatnonzero(~has_monthly)
+    worked = (p["heures_travaillees"].to_numpy(dtype=np.float64, na_value=np.nan) if "heures_travaillees" in p.columns
+              else np.full(n, np.nan))
+    total_hours[rest] = np.where(np.isnan(worked[rest]), total_hours[rest], worked[rest])
+    start = p["date_entree"].to_numpy(dtype="datetime64[ns]")[rest]
+    end = p["date_sortie"].to_numpy(dtype="datetime64[ns]")[rest]
+    end = np.where(np.isnat(end), np.datetime64(date_ref, "ns"), end)
+    pos, annee, days = _years_spanned(start, end)
+    kept = days > 0
+    pos, annee, days = pos[kept], annee[kept], days[kept]
+    total_days = ((end - start).astype("timedelta64[D]").astype(np.int64) + 1)[pos]
+    totals = np.nan_to_num(worked[rest], nan=0.0)[pos]
+    parts.append((rest[pos], annee, totals * days / total_days, False))
+    activity = pd.DataFrame({"pos": np.concatenate([x[0] for x in parts]).astype(np.int64),
+                             "annee": np.concatenate([x[1] for x in parts]).astype(np.int64),
+                             "heures": np.concatenate([x[2] for x in parts]).astype(float),
+                             "mensuel": np.concatenate([np.full(len(x[0]), x[3]) for x in parts])})
     return activity, total_hours
 
 
-def _exits(p: pd.DataFrame, total_hours: pd.Series) -> pd.DataFrame:
-    """Exited parcours with their year, category, examination flag and length."""
-    out = p[p["date_sortie"].notna()].copy()
-    out["annee"] = out["date_sortie"].dt.year.astype("int64")
+def _is_true(values: np.ndarray) -> np.ndarray:
+    return pd.Series(values, dtype=object).eq(True).to_numpy()
+
+
+def _on_values(values: pd.Series | tuple[np.ndarray, np.ndarray], fn) -> np.ndarray:
+    """``fn`` applied to the distinct values of ``values`` (a Series, or its ``pd.factorize`` codes and
+    uniques), spread back to the rows (object array; NaN where the value is missing)."""
+    codes, uniques = values if isinstance(values, tuple) else _factorize(values)
+    mapped = np.append(np.asarray(fn(pd.Series(uniques, dtype=object)), dtype=object), np.nan)
+    return mapped[codes]
+
+
+def _factorize(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    codes, uniques = pd.factorize(values)
+    return codes, np.asarray(uniques, dtype=object)
+
+
+def _exit_table(p: pd.DataFrame, total_hours: np.ndarray, dispositif: tuple | None = None) -> pd.DataFrame:
+    """Exited parcours (``row`` of ``p``) with their year, category, examination flags and length.
+
+    ``dispositif``: ``pd.factorize`` of ``p["dispositif"]`` when already computed."""
+    exit_dates = p["date_sortie"].to_numpy(dtype="datetime64[ns]")
+    row = np.flatnonzero(~np.isnat(exit_dates))
+    end = exit_dates[row]
+    start = p["date_entree"].to_numpy(dtype="datetime64[ns]")[row]
     categories = reference.load_exit_categories().set_index("categorie")
-    out["categorie"] = out["motif_sortie"].map(reference.motive_categories())
-    out["colonne"] = out["categorie"].map(categories["colonne"])
-    rules = reference.load_dispositifs().reindex(out["dispositif"])
-    rule, threshold = rules["regle_examen"].to_numpy(), rules["seuil_examen"].to_numpy()
-    meets = np.zeros(len(out), dtype=bool)
+    categorie = _on_values(p["motif_sortie"].iloc[row], lambda u: u.map(reference.motive_categories()))
+    colonne = pd.Series(categorie, dtype=object).map(categories["colonne"]).to_numpy(dtype=object)
+    codes, uniques = dispositif if dispositif is not None else _factorize(p["dispositif"])
+    rules = reference.load_dispositifs()
+    rule = _on_values((codes[row], uniques), lambda u: u.map(rules["regle_examen"]))
+    threshold = _on_values((codes[row], uniques), lambda u: u.map(rules["seuil_examen"])).astype(float)
+    meets = np.zeros(len(row), dtype=bool)
     for months in np.unique(threshold[rule == "duree_mois"]):
         sel = (rule == "duree_mois") & (threshold == months)
-        long_enough = out["date_sortie"] + pd.Timedelta(days=1) >= out["date_entree"] + pd.DateOffset(months=int(months))
-        meets |= sel & long_enough.to_numpy()
-    hours = total_hours.reindex(out["id_parcours"]).to_numpy()
-    meets |= (rule == "heures") & (np.nan_to_num(hours, nan=-1.0) >= threshold)
+        long_enough = (pd.Series(end[sel]) + pd.Timedelta(days=1)
+                       >= pd.Series(start[sel]) + pd.DateOffset(months=int(months)))
+        meets[sel] |= long_enough.to_numpy()
+    meets |= (rule == "heures") & (np.nan_to_num(total_hours[row], nan=-1.0) >= threshold)
     meets |= rule == "aucune"
-    retrait = out["categorie"].eq(reference.CATEGORY_RETRAIT).to_numpy()
-    out["examinee"] = meets & ~retrait
-    out["retrait"] = retrait
-    out["hors_seuil"] = ~meets & ~retrait
-    out["duree_mois"] = ((out["date_sortie"] - out["date_entree"]).dt.days + 1) / DAYS_PER_MONTH
+    retrait = categorie == reference.CATEGORY_RETRAIT
+    return pd.DataFrame({
+        "row": row, "annee": _years(end), "categorie": categorie, "colonne": colonne,
+        "examinee": meets & ~retrait, "retrait": retrait, "hors_seuil": ~meets & ~retrait,
+        "duree_mois": ((end - start).astype("timedelta64[D]").astype(np.int64) + 1) / DAYS_PER_MONTH,
+    })
+
+
+def _exits(p: pd.DataFrame, total_hours: np.ndarray) -> pd.DataFrame:
+    """Exited parcours (the rows of ``p``) with their year, category, examination flag and length."""
+    table = _exit_table(p, total_hours)
+    out = p.iloc[table["row"].to_numpy()].copy()
+    for column in ("annee", "categorie", "colonne", "examinee", "retrait", "hors_seuil", "duree_mois"):
+        out[column] = table[column].to_numpy()
     return out
 
 
-def _profiles(active: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """Profile shares among distinct persons of each group x year (latest parcours wins)."""
-    persons = (active.sort_values("date_entree")
-               .drop_duplicates([*keys, "id_personne"], keep="last"))
-    age = persons["annee"] - persons["annee_naissance"] if "annee_naissance" in persons else None
+def _group_codes(p: pd.DataFrame, by: list[str]) -> tuple[np.ndarray, pd.DataFrame]:
+    """Group of each row of ``p`` (-1 when a ``by`` value is missing: the row is in no group, as in
+    ``groupby``) and, in code order, the ``by`` values of each group."""
+    if not by:
+        return np.zeros(len(p), dtype=np.int64), pd.DataFrame(index=range(1))
+    key = schema.row_codes(p, by)
+    present = np.flatnonzero(np.logical_and.reduce([p[c].notna().to_numpy() for c in by]))
+    codes, uniques = pd.factorize(key[present])
+    group = np.full(len(p), -1, dtype=np.int64)
+    group[present] = codes
+    first = np.zeros(len(uniques), dtype=np.int64)
+    first[codes[::-1]] = present[::-1]  # first row of each group
+    return group, pd.DataFrame({c: _plain(p[c].iloc[first]).reset_index(drop=True) for c in by})
+
+
+def _latest_rows(key: np.ndarray, member: np.ndarray, distinct: bool, monthly: np.ndarray, pos: np.ndarray,
+                 year: np.ndarray, entry: np.ndarray, ids: pd.Series) -> np.ndarray:
+    """Activity rows that describe a person in a group and year: the parcours with the latest entry date.
+
+    ``key``: group-year of each activity row (-1: no group), ``member``: person x group x year, ``distinct``:
+    no member has two rows, ``pos``: parcours (row of ``p``). When a person has two parcours with the same
+    latest entry date in a group and year, the choice is the one the indicator engine always made: the last
+    of them once the activity rows (monthly ones by parcours identifier and year, then the pro-rated ones)
+    are sorted by entry date with the same quicksort.
+    """
+    grouped = np.flatnonzero(key >= 0)
+    if distinct:
+        return grouped  # nobody has two parcours in a group and year: every row is the person's latest
+    dates = entry[pos]
+    order = np.argsort(dates, kind="stable")
+    latest = order[~pd.Series(member[order], copy=False).duplicated(keep="last").to_numpy()]
+    latest = latest[key[latest] >= 0]
+    several = grouped[pd.Series(member[grouped], copy=False).duplicated(keep=False).to_numpy()]
+    if not pd.DataFrame({"member": member[several], "date": dates[several]}).duplicated().any():
+        return latest  # no tie on the entry date: the latest parcours is unambiguous
+    rank = _sort_rank(ids.to_numpy(dtype=object))
+    by_month = np.flatnonzero(monthly)
+    previous = np.concatenate([by_month[np.lexsort((year[by_month], rank[pos[by_month]]))], np.flatnonzero(~monthly)])
+    order = previous[np.argsort(dates[previous], kind="quicksort")]
+    latest = order[~pd.Series(member[order], copy=False).duplicated(keep="last").to_numpy()]
+    return latest[key[latest] >= 0]
+
+
+def _sort_rank(values: np.ndarray) -> np.ndarray:
+    """Rank of each value in sorted order (as ``groupby`` sorts its keys)."""
+    if pd.api.types.infer_dtype(values, skipna=False) == "string":
+        order = np.argsort(values.astype(str), kind="stable")
+    else:
+        order = np.argsort(pd.factorize(values, sort=True)[0], kind="stable")
+    rank = np.empty(len(values), dtype=np.int64)
+    rank[order] = np.arange(len(values))
+    return rank
+
+
+def _plain(values: pd.Series) -> pd.Series:
+    return values.astype(object) if isinstance(values.dtype, pd.CategoricalDtype) else values
+
+
+def _profile_flags(p: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Per row of ``p``: 1.0 / 0.0 for each share (NaN when unknown); age is done per year."""
     infra_bac = reference.load_education_levels().set_index("code")["infra_bac"].eq("oui")
 
-    def flag(column: str, fn) -> pd.Series:
-        if column not in persons.columns:
-            return pd.Series(np.nan, index=persons.index)
-        known = persons[column].notna()
-        values = fn(persons[column])
-        return pd.Series(np.where(known, values.astype(float), np.nan), index=persons.index)
+    def flag(column: str, fn) -> np.ndarray:
+        if column not in p.columns:
+            return np.full(len(p), np.nan)
+        values = p[column]
+        known = values.notna().to_numpy()
+        return np.where(known, np.asarray(fn(values), dtype=bool).astype(float), np.nan)
 
-    flags = pd.DataFrame({
+    return {
         "part_femmes": flag("sexe", lambda s: s.eq("F")),
-        "part_moins_26_ans": age.lt(26).where(age.notna()) if age is not None else np.nan,
-        "part_50_ans_et_plus": age.ge(50).where(age.notna()) if age is not None else np.nan,
         "part_rsa": flag("beneficiaire_rsa", lambda s: s.fillna(False).astype(bool)),
         "part_de_longue_duree": flag("duree_inscription_ft", lambda s: s.isin(LONG_TERM_UNEMPLOYED)),
-        "part_niveau_infra_bac": flag("niveau_formation", lambda s: s.map(infra_bac).eq(True)),
+        "part_niveau_infra_bac": flag("niveau_formation", lambda s: _is_true(_on_values(s, lambda u: u.map(infra_bac)))),
         "part_qpv": flag("residant_qpv", lambda s: s.fillna(False).astype(bool)),
         "part_zrr": flag("residant_zrr", lambda s: s.fillna(False).astype(bool)),
         "part_rqth": flag("rqth", lambda s: s.fillna(False).astype(bool)),
-    }, index=persons.index).astype(float)
-    grouped = pd.concat([persons[keys], flags], axis=1).groupby(keys)
-    shares = grouped[PROFILE_SHARES].mean()
-    counts = grouped[PROFILE_SHARES].count().add_suffix("_n")
-    return shares.join(counts).reset_index()
-
-
-def _with_group_columns(ds: Dataset, by: Sequence[str]) -> pd.DataFrame:
-    p = ds.parcours
-    missing = [c for c in by if c not in p.columns]
-    if missing and ds.sites is not None:
-        extra = [c for c in missing if c in ds.sites.columns]
-        p = p.merge(ds.sites[["site", *extra]], on="site", how="left")
-        missing = [c for c in missing if c not in extra]
-    if missing:
-        raise ValueError(f"Regroupement impossible : colonne(s) inconnue(s) {', '.join(missing)}.")
-    return p
+    }
 
 
 def compute_indicators(
@@ -190,54 +339,143 @@ def compute_indicators(
     programmes (``ACCOMPAGNEMENT``) are left out unless ``inclure_non_salaries`` is true:
     their participants are accompanied, not employed. Rows exist for every group and year
     with any activity; counts are int64, rates float64 (NaN when there is no examined exit).
+
+    Computed on integer codes (groups, persons, parcours rows), without per-row Python: a
+    national file (a million parcours, twelve million monthly hour rows) takes seconds.
     """
+    from .stats import wilson_interval
+
     by = list(by)
     p = _with_group_columns(dataset, by)
+    dispositif = _factorize(p["dispositif"])
     if not inclure_non_salaries:
         salaried = reference.load_dispositifs()["salarie"]
-        p = p[p["dispositif"].map(salaried).eq(True)]
+        keep = _is_true(_on_values(dispositif, lambda u: u.map(salaried)))
+        if not keep.all():
+            p = p[keep]
+            dispositif = (dispositif[0][keep], dispositif[1])
     keys = [*by, "annee"]
     columns = indicator_columns(by)
     if p.empty:
         return pd.DataFrame({c: pd.Series(dtype="object" if c in by else "float64") for c in columns})
     date_ref = _reference_date(dataset)
     activity, total_hours = _activity(dataset, p, date_ref)
+    group, group_values = _group_codes(p, by)
     hours_per_etp = reference.load_dispositifs()["heures_par_etp"]
+    per_etp = _on_values(dispositif, lambda u: u.map(hours_per_etp)).astype(float)
+    person = pd.factorize(p["id_personne"])[0] + 1  # 0: missing identifier
+    persons = int(person.max()) + 1 if len(person) else 1
 
-    person_cols = [c for c in p.columns if c not in ("date_sortie", "motif_sortie", "heures_travaillees")]
-    active = activity.merge(p[person_cols], on="id_parcours", how="inner")
-    active["etp"] = (active["heures"] / active["dispositif"].map(hours_per_etp)).fillna(0.0)
-    result = active.groupby(keys).agg(personnes=("id_personne", "nunique"), heures=("heures", "sum"),
-                                      etp=("etp", "sum"))
+    # (group, year) as one int64 key: group * span + year - first year; -1 for rows in no group
+    entry_dates = p["date_entree"].to_numpy(dtype="datetime64[ns]")
+    entry_year = _years(entry_dates)
+    exits = _exit_table(p, total_hours, dispositif)
+    a_pos, a_year, a_hours = (activity[c].to_numpy() for c in ("pos", "annee", "heures"))
+    years = [y for y in (a_year, entry_year, exits["annee"].to_numpy()) if len(y)]
+    low = int(min(y.min() for y in years))
+    span = int(max(y.max() for y in years)) - low + 1
 
-    entries = p.assign(annee=p["date_entree"].dt.year.astype("int64")).groupby(keys).size().rename("entrees")
-    exits = _exits(p, total_hours)
-    categories = ["emploi_durable", "emploi_transition", "sorties_positives", "autres_sorties"]
-    for col in categories:
-        exits[col] = exits["examinee"] & exits["colonne"].eq(col)
-    exit_counts = exits.groupby(keys).agg(
-        sorties=("id_parcours", "size"), sorties_examinees=("examinee", "sum"), retraits=("retrait", "sum"),
-        sorties_hors_seuil=("hors_seuil", "sum"), duree_moyenne_parcours_mois=("duree_mois", "mean"),
-        **{col: (col, "sum") for col in categories})
-    result = result.join([entries, exit_counts], how="outer")
-    result = result.reset_index()
-    for col in COUNT_COLUMNS:
-        if col != "sorties_dynamiques":
-            result[col] = result.get(col, pd.Series(0, index=result.index)).fillna(0).astype("int64")
+    def key_of(rows: np.ndarray, year: np.ndarray) -> np.ndarray:
+        g = group[rows]
+        return np.where(g >= 0, g * span + (year - low), -1)
+
+    a_key = key_of(a_pos, a_year)
+    member = a_key * persons + person[a_pos]  # a person in a group and year
+    in_group = a_key >= 0
+    members = pd.unique(member[in_group])
+    latest = _latest_rows(a_key, member, len(members) == in_group.sum(), activity["mensuel"].to_numpy(), a_pos,
+                          a_year, entry_dates, p["id_parcours"])
+    profile_rows, profile_keys, profile_years = a_pos[latest], a_key[latest], a_year[latest]
+    a_pos, a_year, a_hours, a_key = a_pos[in_group], a_year[in_group], a_hours[in_group], a_key[in_group]
+    a_etp = np.nan_to_num(a_hours / per_etp[a_pos], nan=0.0)
+    e_key = key_of(np.arange(len(p)), entry_year)
+    e_key = e_key[e_key >= 0]
+    x_key = key_of(exits["row"].to_numpy(), exits["annee"].to_numpy())
+    exits = exits[x_key >= 0]
+    x_key = x_key[x_key >= 0]
+
+    present = np.zeros(int(group.max() + 1) * span if len(group) else 0, dtype=bool)  # every (group, year) key
+    for k in (a_key, e_key, x_key):
+        present[k] = True
+    all_keys = np.flatnonzero(present)
+    row_of_key = np.cumsum(present) - 1  # result row of each key
+    result = pd.DataFrame({"annee": (all_keys % span + low).astype(np.int64)})
+    for column in by:
+        result[column] = group_values[column].iloc[all_keys // span].to_numpy()
+    size = len(all_keys)
+
+    def at(key: np.ndarray, values: np.ndarray | None = None, how: str = "count") -> np.ndarray:
+        """Aggregate per result row (``key``: result row of each input row); missing groups give NaN (count: 0)."""
+        if how == "count":
+            return np.bincount(key, minlength=size).astype(np.int64)
+        if how == "count_true":
+            return np.bincount(key[np.asarray(values, dtype=bool)], minlength=size).astype(np.int64)
+        series = pd.Series(np.asarray(values, dtype=float), copy=False).groupby(key, sort=True)
+        aggregated = series.sum() if how == "sum" else series.mean()  # compensated sums, as before
+        out = np.full(size, np.nan)
+        out[aggregated.index.to_numpy()] = aggregated.to_numpy()
+        return out
+
+    a_at, e_at, x_at = (row_of_key[k] for k in (a_key, e_key, x_key))
+    identified = members[members % persons > 0]  # a missing identifier is nobody (as in nunique)
+    result["personnes"] = at(row_of_key[identified // persons])
+    result["entrees"] = at(e_at)
+    result["heures"] = np.nan_to_num(at(a_at, a_hours, "sum"), nan=0.0)
+    result["etp"] = np.nan_to_num(at(a_at, a_etp, "sum"), nan=0.0)
+    result["sorties"] = at(x_at)
+    examined = exits["examinee"].to_numpy()
+    colonne = exits["colonne"].to_numpy(dtype=object)
+    result["sorties_examinees"] = at(x_at, examined, "count_true")
+    result["retraits"] = at(x_at, exits["retrait"].to_numpy(), "count_true")
+    result["sorties_hors_seuil"] = at(x_at, exits["hors_seuil"].to_numpy(), "count_true")
+    for col in ("emploi_durable", "emploi_transition", "sorties_positives", "autres_sorties"):
+        result[col] = at(x_at, examined & (colonne == col), "count_true")
+    result["duree_moyenne_parcours_mois"] = (at(x_at, exits["duree_mois"].to_numpy(), "mean") if len(x_at)
+                                            else np.full(size, np.nan))
     result["sorties_dynamiques"] = result[["emploi_durable", "emploi_transition", "sorties_positives"]].sum(axis=1)
-    result[["heures", "etp"]] = result[["heures", "etp"]].fillna(0.0)
     n = result["sorties_examinees"].to_numpy()
     for rate, numerator in zip(RATE_COLUMNS, ["emploi_durable", "emploi_transition", "sorties_positives",
                                               "sorties_dynamiques"], strict=True):
         k = result[numerator].to_numpy()
         result[rate] = np.where(n > 0, k / np.where(n > 0, n, 1), np.nan)
         result[f"{rate}_ic_bas"], result[f"{rate}_ic_haut"] = wilson_interval(k, n)
-    result = result.merge(_profiles(active, keys), on=keys, how="left")
+
+    # profile shares among the persons of each group and year, from their latest parcours
+    flags = _profile_flags(p)
+    birth = (p["annee_naissance"].to_numpy(dtype=float, na_value=np.nan) if "annee_naissance" in p.columns
+             else None)
+    age = profile_years - birth[profile_rows] if birth is not None else np.full(len(profile_rows), np.nan)
+    shares = {
+        "part_femmes": flags["part_femmes"][profile_rows],
+        "part_moins_26_ans": np.where(np.isnan(age), np.nan, (age < 26).astype(float)),
+        "part_50_ans_et_plus": np.where(np.isnan(age), np.nan, (age >= 50).astype(float)),
+        **{name: flags[name][profile_rows] for name in ("part_rsa", "part_de_longue_duree", "part_niveau_infra_bac",
+                                                         "part_qpv", "part_zrr", "part_rqth")},
+    }
+    where = row_of_key[profile_keys]
     for share in PROFILE_SHARES:
-        result[f"{share}_n"] = result[f"{share}_n"].fillna(0).astype("int64")
+        values = shares[share]
+        known = ~np.isnan(values)
+        count = np.bincount(where[known], minlength=size)
+        total = np.bincount(where[known], weights=values[known], minlength=size)  # 0/1 values: exact sums
+        with np.errstate(invalid="ignore", divide="ignore"):
+            result[share] = np.where(count > 0, total / np.where(count > 0, count, 1), np.nan)
+        result[f"{share}_n"] = count.astype(np.int64)
     if annees is not None:
         result = result[result["annee"].isin(list(annees))]
     return result[columns].sort_values(keys).reset_index(drop=True)
+
+
+def _with_group_columns(ds: Dataset, by: Sequence[str]) -> pd.DataFrame:
+    p = ds.parcours
+    missing = [c for c in by if c not in p.columns]
+    if missing and ds.sites is not None:
+        extra = [c for c in missing if c in ds.sites.columns]
+        p = p.merge(ds.sites[["site", *extra]], on="site", how="left")
+        missing = [c for c in missing if c not in extra]
+    if missing:
+        raise ValueError(f"Regroupement impossible : colonne(s) inconnue(s) {', '.join(missing)}.")
+    return p
 
 
 #: Exit-category columns that make up the sorties dynamiques (as in :func:`compute_indicators`).

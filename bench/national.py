@@ -1,0 +1,61 @@
+"""One side of the national comparison, run in its own process (its peak RSS is that process's).
+
+    python bench/national.py ours   DOSSIER [CUBE.parquet]   # read_dataset + compute_indicators(by=site, dispositif)
+    python bench/national.py duckdb DOSSIER [CUBE.parquet]   # bench/cube.sql, one DuckDB query
+
+Imports happen before the clock starts on both sides (they are a fixed cost of the process, not work
+on the data). Prints one JSON line: the seconds of work (and, for ours, reading vs computing).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+KEYS = ["annee", "site", "dispositif"]
+
+
+def ours(folder: str) -> tuple[object, dict]:
+    from iae_impact import stats  # noqa: F401 - imported by compute_indicators: load it before the clock
+    from iae_impact.indicators import compute_indicators
+    from iae_impact.ingest import read_dataset
+
+    start = time.perf_counter()
+    dataset = read_dataset(folder)
+    read = time.perf_counter()
+    cube = compute_indicators(dataset, by=["site", "dispositif"])
+    end = time.perf_counter()
+    return cube, {"secondes": end - start, "lecture_s": read - start, "calcul_s": end - read,
+                  "parcours": len(dataset.parcours), "heures": len(dataset.heures)}
+
+
+def duckdb_side(folder: str) -> tuple[object, dict]:
+    import duckdb
+
+    sql = (HERE / "cube.sql").read_text(encoding="utf-8")
+    sql = sql.replace("{dossier}", str(Path(folder).resolve())).replace("{reference}", str(ROOT / "data" / "reference"))
+    start = time.perf_counter()
+    connection = duckdb.connect()
+    cube = connection.sql(sql).df()
+    seconds = time.perf_counter() - start
+    threads = connection.execute("SELECT current_setting('threads')").fetchall()[0][0]
+    connection.close()
+    return cube, {"secondes": seconds, "fils_duckdb": int(threads)}
+
+
+def main(argv: list[str]) -> int:
+    side, folder = argv[0], argv[1]
+    cube, info = ours(folder) if side == "ours" else duckdb_side(folder)
+    if len(argv) > 2:
+        cube.to_parquet(argv[2], index=False)
+    info["lignes_cube"] = len(cube)
+    print(json.dumps(info))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

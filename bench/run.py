@@ -1,0 +1,348 @@
+"""`make bench`: measure, in one run on this machine, the targets of issue 6 (« Fast at any scale »).
+
+Writes ``reports/bench/resultats.json`` and prints its keys:
+
+- ``brief_vs_floor``: median wall time of the demo brief through papermill (``notebooks/10_note_elus.ipynb``,
+  default parameters, via ``iae_impact.runner.execute``) / median wall time of the floor: papermill on a
+  notebook that only imports what the brief imports (built from the brief's import cell, plus the
+  third-party modules one brief run loads later on), same kernel and options. Interleaved repetitions.
+- ``batch_efficiency``: T(all demo briefs, ``--jobs 1``) / (N x T(``--jobs N``)), N = cores, with
+  ``iae_impact.notes.run_notes``; 1 means perfect scaling.
+- ``national_vs_duckdb``, ``national_identical``, ``national_peak_rss_gb``: reading + validating + computing
+  the site x year x dispositif cube of the fictional national file (1,000,000 parcours, about 12,000,000
+  monthly hour rows, ``bench/generer_national.py``) with our code, against the same definitions as one
+  DuckDB query (``bench/cube.sql``); each side in its own process (peak RSS from ``os.wait4``).
+- ``demo_notes_s``: wall time of ``make notes`` on the demo.
+
+Usage: ``python bench/run.py [--parties brief lot notes national] [--repetitions 3]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import copy
+import datetime as dt
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+OUT = ROOT / "reports" / "bench"
+sys.path.insert(0, str(HERE))
+
+TARGETS = {"brief_vs_floor": ("<=", 1.3), "batch_efficiency": (">=", 0.9), "national_vs_duckdb": ("<=", 1.5),
+           "national_identical": ("==", True), "national_peak_rss_gb": ("<=", 3.0), "demo_notes_s": ("<=", 60.0)}
+BRIEF = "10_note_elus"
+
+
+def say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def machine() -> dict:
+    info = {"nproc": os.cpu_count(), "python": platform.python_version(), "systeme": platform.platform()}
+    try:
+        cpuinfo = Path("/proc/cpuinfo").read_text()
+        info["cpu"] = next((line.split(":", 1)[1].strip() for line in cpuinfo.splitlines()
+                            if line.startswith("model name")), platform.processor())
+        meminfo = Path("/proc/meminfo").read_text()
+        kb = int(next(line.split()[1] for line in meminfo.splitlines() if line.startswith("MemTotal")))
+        info["ram_go"] = round(kb / 1024**2, 1)
+    except OSError:
+        info["cpu"] = platform.processor()
+    from importlib.metadata import PackageNotFoundError, version
+
+    for package in ("pandas", "numpy", "pyarrow", "duckdb", "papermill", "pandera"):
+        try:
+            info[package] = version(package)
+        except PackageNotFoundError:
+            info[package] = "absent"
+    return info
+
+
+# --------------------------------------------------------------------------- brief vs floor
+
+
+def _import_cell(notebook) -> str:
+    """The import statements of the brief's first code cell after the parameters."""
+    cells = [c for c in notebook.cells if c.cell_type == "code" and "parameters" not in c.metadata.get("tags", [])]
+    source = cells[0].source
+    tree = ast.parse(source)
+    return "\n".join(ast.get_source_segment(source, node) for node in tree.body
+                     if isinstance(node, ast.Import | ast.ImportFrom))
+
+
+def _papermill(notebook: Path, output: Path, parameters: dict | None = None) -> float:
+    """Run a notebook as ``iae_impact.runner.execute`` runs the brief; returns the wall time."""
+    import papermill
+
+    from iae_impact import runner
+    from iae_impact.paths import PROJECT_ROOT
+
+    runner.pin_blas_threads()
+    start = time.perf_counter()
+    papermill.execute_notebook(str(notebook), str(output), parameters=parameters or {}, cwd=str(PROJECT_ROOT),
+                               progress_bar=False, kernel_name="python3", extra_arguments=runner.KERNEL_ARGUMENTS)
+    return time.perf_counter() - start
+
+
+def measure_brief(repetitions: int, work: Path) -> dict:
+    import nbformat
+
+    from iae_impact import runner
+    from iae_impact.paths import NOTEBOOKS_DIR
+
+    brief = nbformat.read(NOTEBOOKS_DIR / f"{BRIEF}.ipynb", as_version=4)
+    sortie = work / "sortie"  # the brief writes resume.json there instead of reports/carnets/note
+    sortie.mkdir(parents=True, exist_ok=True)
+    parameters = {"sortie": str(sortie)}
+
+    # 1. One brief run (also the warm-up) that lists the modules its kernel ends up with.
+    modules_file = work / "modules.json"
+    probe = copy.deepcopy(brief)
+    probe.cells.append(nbformat.v4.new_code_cell(
+        f"import json as _j, sys as _s\n_j.dump(list(_s.modules), open({str(modules_file)!r}, 'w'))"))
+    nbformat.write(probe, work / "sonde.ipynb")
+    _papermill(work / "sonde.ipynb", work / "sonde_sortie.ipynb", parameters)
+    loaded = json.loads(modules_file.read_text())
+    third_party = [m for m in loaded if not m.startswith(("iae_impact", "__main__"))]
+
+    # 2. The floor: the brief's import cell, then every other module the brief loads (no data, no work).
+    imports = _import_cell(brief)
+    floor = nbformat.v4.new_notebook(metadata=brief.metadata)
+    floor.cells = [
+        nbformat.v4.new_code_cell(imports),
+        nbformat.v4.new_code_cell("import importlib\n"
+                                  f"for _name in {third_party!r}:\n"
+                                  "    try:\n        importlib.import_module(_name)\n"
+                                  "    except Exception:\n        pass"),
+    ]
+    floor_path = OUT / "plancher.ipynb"
+    nbformat.write(floor, floor_path)
+    _papermill(floor_path, work / "plancher_sortie.ipynb")  # warm-up
+
+    briefs, floors = [], []
+    for i in range(repetitions):  # interleaved: both see the same state of the machine
+        start = time.perf_counter()
+        runner.execute(BRIEF, parameters, work / f"note_{i}.ipynb")
+        briefs.append(time.perf_counter() - start)
+        floors.append(_papermill(floor_path, work / f"plancher_{i}.ipynb"))
+        say(f"  note {briefs[-1]:.2f} s, plancher {floors[-1]:.2f} s")
+    # the import cell alone, for the record (the floor without the modules the brief imports later)
+    cell_only = nbformat.v4.new_notebook(metadata=brief.metadata)
+    cell_only.cells = [nbformat.v4.new_code_cell(imports)]
+    nbformat.write(cell_only, work / "cellule_imports.ipynb")
+    cell_times = [_papermill(work / "cellule_imports.ipynb", work / f"cellule_{i}.ipynb") for i in range(repetitions)]
+    return {
+        "brief_vs_floor": statistics.median(briefs) / statistics.median(floors),
+        "note_s": briefs, "plancher_s": floors, "cellule_imports_seule_s": cell_times,
+        "plancher_modules": len(third_party), "cellule_imports": imports,
+    }
+
+
+# --------------------------------------------------------------------------- batch efficiency
+
+
+def measure_batch(repetitions: int, work: Path) -> dict:
+    from iae_impact.notes import run_notes
+
+    work.mkdir(parents=True, exist_ok=True)
+    cores = os.cpu_count() or 1
+    times: dict[int, list[float]] = {1: [], cores: []}
+    for i in range(repetitions):
+        for jobs in (1, cores):
+            out = work / f"lot_{jobs}_{i}"
+            start = time.perf_counter()
+            results = run_notes(ROOT / "config" / "notes.yaml", out, jobs=jobs, say=lambda _m: None)
+            times[jobs].append(time.perf_counter() - start)
+            failed = [r.id for r in results if not r.ok]
+            if failed:
+                raise RuntimeError(f"notes en échec : {failed}")
+            say(f"  --jobs {jobs} : {times[jobs][-1]:.1f} s ({len(results)} notes)")
+    one, many = statistics.median(times[1]), statistics.median(times[cores])
+    return {"batch_efficiency": one / (cores * many), "jobs_1_s": times[1], f"jobs_{cores}_s": times[cores],
+            "coeurs": cores}
+
+
+# --------------------------------------------------------------------------- make notes
+
+
+def measure_make_notes() -> dict:
+    start = time.perf_counter()
+    done = subprocess.run(["make", "notes"], cwd=ROOT, capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    if done.returncode != 0:
+        raise RuntimeError(f"make notes a échoué :\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
+    return {"demo_notes_s": seconds}
+
+
+# --------------------------------------------------------------------------- national
+
+
+def _child(side: str, folder: Path, cube: Path | None = None) -> dict:
+    """One side in its own process; its peak RSS comes from wait4 (resource usage of that child only)."""
+    command = [sys.executable, str(HERE / "national.py"), side, str(folder), *([str(cube)] if cube else [])]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, cwd=ROOT)
+    output = process.stdout.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    process.stdout.close()
+    if process.returncode != 0:
+        raise RuntimeError(f"{side} : le processus a échoué (code {process.returncode})")
+    info = json.loads(output.decode().strip().splitlines()[-1])
+    info["pic_rss_go"] = usage.ru_maxrss * 1024 / 1e9  # Linux: kilobytes
+    return info
+
+
+def compare_cubes(ours_path: Path, duckdb_path: Path) -> dict:
+    """Equal on every shared column? Counts exactly, hours and other floats to 1e-6 relative."""
+    import numpy as np
+    import pandas as pd
+
+    ours = pd.read_parquet(ours_path)
+    theirs = pd.read_parquet(duckdb_path)
+    keys = ["annee", "site", "dispositif"]
+    shared = [c for c in theirs.columns if c in ours.columns and c not in keys]
+    merged = ours.merge(theirs, on=keys, how="outer", suffixes=("", "_duckdb"), indicator=True)
+    differing = {}
+    only = merged["_merge"].value_counts().to_dict()
+    for column in shared:
+        a = merged[column].to_numpy(dtype=float, na_value=np.nan)
+        b = merged[f"{column}_duckdb"].to_numpy(dtype=float, na_value=np.nan)
+        if column in ("heures", "etp", "duree_moyenne_parcours_mois") or column.startswith("taux_"):
+            same = np.isclose(a, b, rtol=1e-6, atol=0.0, equal_nan=True)
+        else:
+            same = (a == b) | (np.isnan(a) & np.isnan(b))
+        if not same.all():
+            differing[column] = int((~same).sum())
+    return {"identique": not differing and only.get("left_only", 0) == 0 and only.get("right_only", 0) == 0,
+            "colonnes_comparees": shared, "colonnes_differentes": differing, "lignes": len(merged),
+            "lignes_seulement_iae_impact": int(only.get("left_only", 0)),
+            "lignes_seulement_duckdb": int(only.get("right_only", 0))}
+
+
+def measure_national(repetitions: int, work: Path, seed: int, n_parcours: int) -> dict:
+    from generer_national import dossier_national
+
+    work.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    folder = dossier_national(seed, n_parcours, say=say)
+    generation = time.perf_counter() - start
+    description = json.loads((folder / "description.json").read_text(encoding="utf-8"))
+    # Warm-up, one run each (also the cubes compared), then interleaved timed runs.
+    warm_ours = _child("ours", folder, work / "cube_iae_impact.parquet")
+    warm_duck = _child("duckdb", folder, work / "cube_duckdb.parquet")
+    say(f"  échauffement : iae-impact {warm_ours['secondes']:.2f} s, DuckDB {warm_duck['secondes']:.2f} s")
+    comparison = compare_cubes(work / "cube_iae_impact.parquet", work / "cube_duckdb.parquet")
+    ours, duck = [], []
+    for _ in range(repetitions):
+        ours.append(_child("ours", folder))
+        duck.append(_child("duckdb", folder))
+        say(f"  iae-impact {ours[-1]['secondes']:.2f} s ({ours[-1]['pic_rss_go']:.2f} Go), "
+            f"DuckDB {duck[-1]['secondes']:.2f} s ({duck[-1]['pic_rss_go']:.2f} Go)")
+    ours_s = [r["secondes"] for r in ours]
+    duck_s = [r["secondes"] for r in duck]
+    return {
+        "national_vs_duckdb": statistics.median(ours_s) / statistics.median(duck_s),
+        "national_identical": comparison["identique"],
+        "national_peak_rss_gb": max(r["pic_rss_go"] for r in [warm_ours, *ours]),
+        "national": {
+            "donnees": description, "dossier": str(folder.relative_to(ROOT)), "generation_s": generation,
+            "iae_impact_s": ours_s, "iae_impact_lecture_s": [r["lecture_s"] for r in ours],
+            "iae_impact_calcul_s": [r["calcul_s"] for r in ours], "duckdb_s": duck_s,
+            "duckdb_fils": duck[0].get("fils_duckdb") if duck else None,
+            "pic_rss_go_iae_impact": [r["pic_rss_go"] for r in [warm_ours, *ours]],
+            "pic_rss_go_duckdb": [r["pic_rss_go"] for r in [warm_duck, *duck]],
+            "comparaison": comparison,
+        },
+    }
+
+
+# --------------------------------------------------------------------------- main
+
+
+def _verdict(key: str, value) -> str:
+    op, target = TARGETS[key]
+    ok = {"<=": lambda: value <= target, ">=": lambda: value >= target, "==": lambda: value == target}[op]()
+    return f"{'atteint' if ok else 'NON atteint'} (cible {op} {target})"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Banc d'essai de l'issue 6 : mesures dans reports/bench/resultats.json")
+    parser.add_argument("--parties", nargs="+", default=["brief", "lot", "notes", "national"],
+                        choices=["brief", "lot", "notes", "national"])
+    parser.add_argument("--repetitions", type=int, default=3)
+    parser.add_argument("--repetitions-lot", type=int, default=2)
+    parser.add_argument("--graine", type=int, default=None)
+    parser.add_argument("--parcours", type=int, default=None, help="taille du fichier national (1 000 000)")
+    args = parser.parse_args(argv)
+
+    from generer_national import DEFAULT_SEED, N_PARCOURS
+
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    started = time.perf_counter()
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = OUT / "resultats.json"
+    results: dict = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    results.update({"date": dt.datetime.now().isoformat(timespec="seconds"), "machine": machine(),
+                    "commande": "make bench"})
+    results["charge_systeme"] = {}  # load average (1, 5, 15 min) before each part: other work on the machine
+
+    def load(part: str) -> None:
+        results["charge_systeme"][part] = [round(x, 2) for x in os.getloadavg()]
+
+    def save() -> None:  # after each part: an interrupted run keeps what it measured
+        results["duree_totale_s"] = time.perf_counter() - started
+        results["cibles"] = {key: _verdict(key, results[key]) for key in TARGETS if key in results}
+        path.write_text(json.dumps(results, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
+
+    with tempfile.TemporaryDirectory(prefix="iae-bench-") as tmp:
+        work = Path(tmp)
+        if "brief" in args.parties:
+            load("brief")
+            say("Note seule contre plancher (papermill)…")
+            detail = measure_brief(args.repetitions, work / "brief")
+            results["brief_vs_floor"] = detail.pop("brief_vs_floor")
+            results["brief"] = detail
+            save()
+        if "lot" in args.parties:
+            load("lot")
+            say("Lot de notes de la démonstration, --jobs 1 puis --jobs N…")
+            detail = measure_batch(args.repetitions_lot, work / "lot")
+            results["batch_efficiency"] = detail.pop("batch_efficiency")
+            results["lot"] = detail
+            save()
+        if "notes" in args.parties:
+            load("notes")
+            say("make notes…")
+            results.update(measure_make_notes())
+            save()
+        if "national" in args.parties:
+            load("national")
+            say("Fichier national fictif : iae-impact contre DuckDB…")
+            detail = measure_national(args.repetitions, work / "national", args.graine or DEFAULT_SEED,
+                                      args.parcours or N_PARCOURS)
+            results.update({k: detail[k] for k in ("national_vs_duckdb", "national_identical",
+                                                   "national_peak_rss_gb")})
+            results["national"] = detail["national"]
+    load("fin")
+    save()
+    for key in TARGETS:
+        if key in results:
+            value = results[key]
+            shown = f"{value:.3f}" if isinstance(value, float) else str(value)
+            print(f"{key} = {shown}   {results['cibles'][key]}")
+    print(f"(détails : {path.relative_to(ROOT)} ; {results['duree_totale_s']:.0f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
