@@ -90,7 +90,8 @@ def test_interrupted_run_leaves_no_half_written_brief(tmp_path):
             os.killpg(proc.pid, signal.SIGKILL)
     err = proc.stderr.read().decode("utf-8", "replace")
     assert proc.returncode != 0, err
-    assert "Traceback" not in err, err
+    # Kernels interrupted with the group may print zmq noise; our own code must not crash.
+    assert "/iae_impact/" not in err, err
     leftovers = [p.name for p in out.iterdir() if p.name.startswith(".")]
     assert leftovers == [], leftovers
     for folder in (p for p in out.iterdir() if p.is_dir()):
