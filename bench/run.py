@@ -159,6 +159,7 @@ def measure_batch(repetitions: int, work: Path) -> dict:
     times: dict[int, list[float]] = {1: [], cores: []}
     for i in range(repetitions):
         for jobs in (1, cores):
+            wait_for_quiet(10)
             out = work / f"lot_{jobs}_{i}"
             start = time.perf_counter()
             results = run_notes(ROOT / "config" / "notes.yaml", out, jobs=jobs, say=lambda _m: None)
@@ -244,7 +245,9 @@ def measure_national(repetitions: int, work: Path, seed: int, n_parcours: int) -
     comparison = compare_cubes(work / "cube_iae_impact.parquet", work / "cube_duckdb.parquet")
     ours, duck = [], []
     for _ in range(repetitions):
+        wait_for_quiet(10)
         ours.append(_child("ours", folder))
+        wait_for_quiet(10)
         duck.append(_child("duckdb", folder))
         say(f"  iae-impact {ours[-1]['secondes']:.2f} s ({ours[-1]['pic_rss_go']:.2f} Go), "
             f"DuckDB {duck[-1]['secondes']:.2f} s ({duck[-1]['pic_rss_go']:.2f} Go)")
@@ -267,6 +270,34 @@ def measure_national(repetitions: int, work: Path, seed: int, n_parcours: int) -
 
 
 # --------------------------------------------------------------------------- main
+
+
+def _busy(seconds: float = 1.0) -> float | None:
+    """Share of the CPU time used by the whole machine over ``seconds`` (this process is idle meanwhile)."""
+    def sample() -> tuple[int, int]:
+        fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+        idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+        return sum(fields), idle
+
+    try:
+        total0, idle0 = sample()
+        time.sleep(seconds)
+        total1, idle1 = sample()
+    except (OSError, ValueError, IndexError):
+        return None
+    return 1 - (idle1 - idle0) / max(total1 - total0, 1)
+
+
+def wait_for_quiet(limit_s: float = 30.0, threshold: float = 0.25) -> dict:
+    """Wait (at most ``limit_s``) until other work on the machine uses less than ``threshold`` of the CPU:
+    the timings of a shared machine are otherwise those of the other jobs."""
+    start = time.perf_counter()
+    busy = _busy()
+    while busy is not None and busy > threshold and time.perf_counter() - start < limit_s:
+        busy = _busy(2.0)
+    return {"attente_s": round(time.perf_counter() - start, 1), "cpu_occupe_autres": None if busy is None
+            else round(busy, 2), "charge": [round(x, 2) for x in os.getloadavg()]}
+
 
 
 def _verdict(key: str, value) -> str:
@@ -294,10 +325,11 @@ def main(argv: list[str] | None = None) -> int:
     results: dict = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
     results.update({"date": dt.datetime.now().isoformat(timespec="seconds"), "machine": machine(),
                     "commande": "make bench"})
-    results["charge_systeme"] = {}  # load average (1, 5, 15 min) before each part: other work on the machine
+    results["charge_systeme"] = {}  # other work on the machine before each part (and the wait for it to stop)
 
     def load(part: str) -> None:
-        results["charge_systeme"][part] = [round(x, 2) for x in os.getloadavg()]
+        results["charge_systeme"][part] = wait_for_quiet() if part != "fin" else [round(x, 2)
+                                                                                   for x in os.getloadavg()]
 
     def save() -> None:  # after each part: an interrupted run keeps what it measured
         results["duree_totale_s"] = time.perf_counter() - started

@@ -21,6 +21,7 @@ import csv
 import hashlib
 import io
 import re
+import sys
 import unicodedata
 import zipfile
 from dataclasses import dataclass, field
@@ -144,16 +145,23 @@ class _RawSheet:
     table: pa.Table | None = None  # parquet: the columns as stored; row label = rank + 1
     #: Line of the header: problems about a whole column are reported there (None: no header line).
     header_line: int | None = 1
+    path: Path | None = None  # parquet: the file, read again for a cell once the table is released
     _blank: np.ndarray | None = field(default=None, repr=False)
+    _columns: list[str] | None = field(default=None, repr=False)
+    _reread: dict = field(default_factory=dict, repr=False)
 
     @property
     def columns(self) -> list[str]:
-        return list(self.frame.columns) if self.table is None else list(self.table.column_names)
+        if self.frame is not None:
+            return list(self.frame.columns)
+        if self._columns is None:
+            self._columns = list(self.table.column_names)
+        return self._columns
 
     @property
     def labels(self) -> pd.Index:
         """Row numbers as reported to the user."""
-        return self.frame.index if self.table is None else pd.RangeIndex(1, self.table.num_rows + 1)
+        return self.frame.index if self.frame is not None else pd.RangeIndex(1, len(self.blank) + 1)
 
     @property
     def blank(self) -> np.ndarray:
@@ -164,13 +172,28 @@ class _RawSheet:
 
     def cell(self, label: int, header: str) -> str:
         """The cell as the user wrote it (text), for problem messages."""
-        if self.table is None:
+        if self.frame is not None:
             return self.frame.at[label, header]
-        return _cell_text(self.table.column(header)[int(label) - 1].as_py())
+        if self.table is not None:
+            column = self.table.column(header)
+        else:  # released once parsed: read that column again (only when a problem needs it)
+            if header not in self._reread:
+                import pyarrow.parquet as pq
+
+                self._reread[header] = pq.read_table(self.path, columns=[header]).column(0)
+            column = self._reread[header]
+        return _cell_text(column[int(label) - 1].as_py())
+
+    def release(self) -> None:
+        """Parsed: the typed columns live in the frame now, the arrow copy can go (hundreds of MB)."""
+        if self.frame is None and self.table is not None:
+            self.blank  # noqa: B018 - computed while the table is there
+            self.columns  # noqa: B018
+            self.table = None
 
 
 def _blank_rows(raw: _RawSheet) -> np.ndarray:
-    if raw.table is None:
+    if raw.frame is not None:
         frame = raw.frame
         return (frame.eq("").all(axis=1) if len(frame.columns) else pd.Series(True, index=frame.index)).to_numpy()
     import pyarrow as pa
@@ -180,17 +203,26 @@ def _blank_rows(raw: _RawSheet) -> np.ndarray:
         return pa.types.is_string(column.type) or pa.types.is_large_string(column.type)
 
     blank = np.ones(raw.table.num_rows, dtype=bool)
+    every = True  # every row is still a candidate
     # columns where only a null is empty first: usually one of them has a value on every row and we stop
     for column in sorted(raw.table.columns, key=is_text):
-        candidates = np.flatnonzero(blank)
-        if not len(candidates):
-            break
-        if len(candidates) < len(blank):
+        if not every:
+            candidates = np.flatnonzero(blank)
+            if not len(candidates):
+                break
             column = column.take(pa.array(candidates))
+        if not is_text(column) and column.null_count == 0:
+            blank[:] = False  # a column filled on every row: no blank row
+            break
         empty = pc.is_null(column)
         if is_text(column):
             empty = pc.or_kleene(empty, pc.equal(pc.utf8_trim_whitespace(column), ""))
-        blank[candidates] = np.asarray(pc.fill_null(empty, True).to_numpy(zero_copy_only=False), dtype=bool)
+        empty = np.asarray(pc.fill_null(empty, True).to_numpy(zero_copy_only=False), dtype=bool)
+        if every:
+            blank = empty
+            every = False
+        else:
+            blank[candidates] = empty
     return blank
 
 
@@ -332,7 +364,7 @@ def _read_parquet(path: Path, feuille: str) -> _RawSheet:
         table = pq.read_table(path)
     except Exception as exc:  # noqa: BLE001 - pyarrow raises many types for a damaged file
         raise FichierIllisible(f"fichier parquet illisible ou endommagé ({type(exc).__name__})") from None
-    return _RawSheet(path.name, feuille, None, table=table, header_line=None)
+    return _RawSheet(path.name, feuille, None, table=table, header_line=None, path=path)
 
 
 def _parser_message(exc: Exception) -> str:
@@ -619,13 +651,13 @@ def _arrow_column(kind: str, column: pa.ChunkedArray, keep: np.ndarray | None, i
         values = column.to_pandas(types_mapper={pa.bool_(): pd.BooleanDtype()}.get).array
         return pd.Series(values, index=index, dtype="boolean"), no_failure, _MESSAGES[kind]
     # Everything else: the text rules, once per distinct value.
-    chunk = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
     if role == "heures" and identifiers and (pa.types.is_string(kind_type) or pa.types.is_large_string(kind_type)):
-        position = pc.index_in(chunk, value_set=identifiers["arrow"])
-        if position.null_count == chunk.null_count:  # every identifier, as written, is a parcours identifier
-            codes = pc.fill_null(position, -1).to_numpy(zero_copy_only=False).astype(np.int32)
+        position = pc.index_in(column, value_set=identifiers["arrow"])
+        if position.null_count == column.null_count:  # every identifier, as written, is a parcours identifier
+            codes = pc.fill_null(position, -1).to_numpy().astype(np.int32)
             return (pd.Series(categorical_from_codes(codes, identifiers["categories"], unique=True), index=index),
                     no_failure, "")
+    chunk = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
     encoded = chunk.dictionary_encode()
     indices = encoded.indices
     codes = (pc.fill_null(indices, -1) if indices.null_count else indices).to_numpy(zero_copy_only=False)
@@ -680,7 +712,7 @@ def _typed_sheet(raw: _RawSheet, identifiers: dict | None = None, on_identifiers
     keep = ~raw.blank
     specs = {s.name: s for s in schema.column_specs(raw.feuille)}
     header_of = {name: header for header, name in mapping.items()}
-    if raw.table is None:
+    if raw.frame is not None:
         frame = raw.frame.loc[keep, list(mapping)].rename(columns=mapping)
         index = frame.index
     else:
@@ -690,7 +722,7 @@ def _typed_sheet(raw: _RawSheet, identifiers: dict | None = None, on_identifiers
     parse_failed: set[tuple[int, str]] = set()
     for header, name in mapping.items():
         kind = specs[name].kind
-        if raw.table is None:
+        if raw.frame is not None:
             values, failed, message = _parse_column(kind, frame[name])
         else:
             role = raw.feuille if name == "id_parcours" and raw.feuille in ("parcours", "heures") else ""
@@ -959,6 +991,12 @@ def read_dataset(path: str | Path, *, pseudonymiser: bool = True) -> Dataset:
 
     for name in sorted(origin, key=lambda sheet: sheet != "parcours"):  # the parcours first: the hours use them
         parsed[name] = _typed_sheet(origin[name], identifiers, start if name == "parcours" else None)
+        if name != "parcours":
+            origin[name].release()
+    if "parcours" in origin:
+        origin["parcours"].release()
+    identifiers.clear()
+    _release_arrow_memory()
     for name in origin:
         typed, probs, warns = parsed[name]
         frames[name] = typed
@@ -969,6 +1007,12 @@ def read_dataset(path: str | Path, *, pseudonymiser: bool = True) -> Dataset:
     finally:
         for started in pending.values():  # rejected data: the helper stops, nothing is kept
             started.cancel()
+
+
+def _release_arrow_memory() -> None:
+    """Give back to the system what arrow's allocator keeps once the tables are released."""
+    if "pyarrow" in sys.modules:
+        sys.modules["pyarrow"].default_memory_pool().release_unused()
 
 
 def _start_pseudonyms(identifiers: dict[str, pd.Series]) -> dict:

@@ -371,22 +371,22 @@ def validate(sheet: str, df: pd.DataFrame) -> pd.DataFrame:
     (uniqueness is tested on integer codes, in one pass when the rows are already sorted).
     """
     schema = sheet_schemas()[sheet]
-    labels = df.index.to_numpy()
     cases: list[tuple[str, str, np.ndarray | None]] = []
 
     def add(column: str, check: str, failed: np.ndarray | None) -> None:
         if failed is None:
             cases.append((column, check, None))
         elif failed.any():
-            cases.append((column, check, labels[failed]))
+            cases.append((column, check, df.index[failed].to_numpy()))
 
+    missing_of: dict[str, np.ndarray] = {}
     for name, column in schema.columns.items():
         if name not in df.columns:
             if column.required:
                 add(name, "column_in_dataframe", None)
             continue
         values = df[name]
-        missing = values.isna().to_numpy()
+        missing = missing_of[name] = values.isna().to_numpy()
         if not column.nullable:
             add(name, "not_nullable", missing)
         if not _dtype_matches(str(column.dtype), values.dtype):
@@ -401,7 +401,8 @@ def validate(sheet: str, df: pd.DataFrame) -> pd.DataFrame:
         subset = [c for c in schema.unique if c in df.columns]
         dup = duplicated_rows(df, subset)
         for name in subset:  # each duplicated row is reported in every key column where it has a value
-            add(name, "multiple_fields_uniqueness", dup & df[name].notna().to_numpy())
+            add(name, "multiple_fields_uniqueness",
+                dup & ~(missing_of[name] if name in missing_of else df[name].isna().to_numpy()))
     if cases:
         rows = [(column, check, None if idx is None else label) for column, check, idx in cases
                 for label in ([None] if idx is None else idx)]
@@ -459,15 +460,16 @@ def _codes(values: pd.Series) -> tuple[np.ndarray, int, int]:
     return codes, 0, max(len(uniques), 1)
 
 
-def row_codes(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
+def row_codes(frame: pd.DataFrame, columns: list[str], codes_of: list | None = None) -> np.ndarray:
     """One int64 code per row: equal codes if and only if the rows are equal in every one of ``columns``.
 
     Missing values compare equal (as in ``DataFrame.duplicated``). Columns are turned into integer
     codes (categorical codes, integers, dates, else a hash) and combined arithmetically, in place.
+    ``codes_of``: the ``_codes`` of the columns when already computed.
     """
     key, size = None, 1
-    for name in columns:
-        codes, offset, count = _codes(frame[name])
+    for i, name in enumerate(columns):
+        codes, offset, count = codes_of[i] if codes_of is not None else _codes(frame[name])
         if key is None:
             key, size = codes.astype(np.int64), count  # a new array: the column is never modified
             key -= offset
@@ -491,11 +493,16 @@ def duplicated_rows(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
     n = len(frame)
     if n < 2 or not columns:
         return np.zeros(n, dtype=bool)
-    key = row_codes(frame, columns)
-    if np.all(key[1:] >= key[:-1]):
-        same = key[1:] == key[:-1]
+    # Sorted rows? Compared column by column on their own codes (no 12-million-row int64 key to build).
+    codes_of = [_codes(frame[name]) for name in columns]
+    before = np.zeros(n - 1, dtype=bool)  # row i < row i + 1
+    same = np.ones(n - 1, dtype=bool)  # row i == row i + 1
+    for array, _, _ in codes_of:
+        before |= same & (array[:-1] < array[1:])
+        same &= array[:-1] == array[1:]
+    if (before | same).all():
         dup = np.zeros(n, dtype=bool)
         dup[1:] |= same
         dup[:-1] |= same
         return dup
-    return pd.Series(key).duplicated(keep=False).to_numpy()
+    return pd.Series(row_codes(frame, columns, codes_of)).duplicated(keep=False).to_numpy()
