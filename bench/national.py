@@ -2,6 +2,8 @@
 
     python bench/national.py ours   DOSSIER [CUBE.parquet]   # read_dataset + compute_indicators(by=site, dispositif)
     python bench/national.py duckdb DOSSIER [CUBE.parquet]   # bench/cube.sql, one DuckDB query
+    python bench/national.py duckdb-1fil DOSSIER              # the same query on one thread (explains the ratio)
+    python bench/national.py ours-sans-pseudonymes DOSSIER    # read_dataset(pseudonymiser=False): what hashing costs
 
 Imports happen before the clock starts on both sides (they are a fixed cost of the process, not work
 on the data). Prints one JSON line: the seconds of work (and, for ours, reading vs computing).
@@ -19,7 +21,7 @@ ROOT = HERE.parent
 KEYS = ["annee", "site", "dispositif"]
 
 
-def ours(folder: str) -> tuple[object, dict]:
+def ours(folder: str, pseudonymiser: bool = True) -> tuple[object, dict]:
     import pandera.pandas  # noqa: F401 - imported when the schemas are first built: load it before the clock
     import pyarrow.parquet  # noqa: F401
 
@@ -28,7 +30,7 @@ def ours(folder: str) -> tuple[object, dict]:
     from iae_impact.ingest import read_dataset
 
     start = time.perf_counter()
-    dataset = read_dataset(folder)
+    dataset = read_dataset(folder, pseudonymiser=pseudonymiser)
     read = time.perf_counter()
     cube = compute_indicators(dataset, by=["site", "dispositif"])
     end = time.perf_counter()
@@ -36,13 +38,13 @@ def ours(folder: str) -> tuple[object, dict]:
                   "parcours": len(dataset.parcours), "heures": len(dataset.heures)}
 
 
-def duckdb_side(folder: str) -> tuple[object, dict]:
+def duckdb_side(folder: str, threads: int | None = None) -> tuple[object, dict]:
     import duckdb
 
     sql = (HERE / "cube.sql").read_text(encoding="utf-8")
     sql = sql.replace("{dossier}", str(Path(folder).resolve())).replace("{reference}", str(ROOT / "data" / "reference"))
     start = time.perf_counter()
-    connection = duckdb.connect()
+    connection = duckdb.connect(config={"threads": threads} if threads else {})
     cube = connection.sql(sql).df()
     seconds = time.perf_counter() - start
     threads = connection.execute("SELECT current_setting('threads')").fetchall()[0][0]
@@ -52,7 +54,9 @@ def duckdb_side(folder: str) -> tuple[object, dict]:
 
 def main(argv: list[str]) -> int:
     side, folder = argv[0], argv[1]
-    cube, info = ours(folder) if side == "ours" else duckdb_side(folder)
+    sides = {"ours": lambda: ours(folder), "ours-sans-pseudonymes": lambda: ours(folder, pseudonymiser=False),
+             "duckdb": lambda: duckdb_side(folder), "duckdb-1fil": lambda: duckdb_side(folder, threads=1)}
+    cube, info = sides[side]()
     if len(argv) > 2:
         cube.to_parquet(argv[2], index=False)
     info["lignes_cube"] = len(cube)

@@ -231,11 +231,17 @@ def compare_cubes(ours_path: Path, duckdb_path: Path) -> dict:
 
 
 def measure_national(repetitions: int, work: Path, seed: int, n_parcours: int) -> dict:
-    from generer_national import dossier_national
+    from generer_national import cache_folder
 
     work.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
-    folder = dossier_national(seed, n_parcours, say=say)
+    folder = cache_folder(seed, n_parcours)
+    if not (folder / "description.json").exists():
+        # In its own process: a child forked from a parent holding gigabytes of generated data would
+        # inherit that peak in its ru_maxrss (Linux keeps the pre-exec high-water mark).
+        say(f"Génération des données nationales fictives (graine {seed}, ≈ 20 s) dans {folder}…")
+        subprocess.run([sys.executable, str(HERE / "generer_national.py"), "--graine", str(seed),
+                        "--parcours", str(n_parcours)], check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
     generation = time.perf_counter() - start
     description = json.loads((folder / "description.json").read_text(encoding="utf-8"))
     # Warm-up, one run each (also the cubes compared), then interleaved timed runs.
@@ -243,7 +249,7 @@ def measure_national(repetitions: int, work: Path, seed: int, n_parcours: int) -
     warm_duck = _child("duckdb", folder, work / "cube_duckdb.parquet")
     say(f"  échauffement : iae-impact {warm_ours['secondes']:.2f} s, DuckDB {warm_duck['secondes']:.2f} s")
     comparison = compare_cubes(work / "cube_iae_impact.parquet", work / "cube_duckdb.parquet")
-    ours, duck = [], []
+    ours, duck, duck_one, ours_plain = [], [], [], []
     for _ in range(repetitions):
         wait_for_quiet(10)
         ours.append(_child("ours", folder))
@@ -251,6 +257,13 @@ def measure_national(repetitions: int, work: Path, seed: int, n_parcours: int) -
         duck.append(_child("duckdb", folder))
         say(f"  iae-impact {ours[-1]['secondes']:.2f} s ({ours[-1]['pic_rss_go']:.2f} Go), "
             f"DuckDB {duck[-1]['secondes']:.2f} s ({duck[-1]['pic_rss_go']:.2f} Go)")
+        # What the ratio is made of: DuckDB on one core, and our chain without the pseudonyms.
+        wait_for_quiet(10)
+        duck_one.append(_child("duckdb-1fil", folder))
+        wait_for_quiet(10)
+        ours_plain.append(_child("ours-sans-pseudonymes", folder))
+        say(f"  (DuckDB sur 1 fil {duck_one[-1]['secondes']:.2f} s ; "
+            f"iae-impact sans pseudonymisation {ours_plain[-1]['secondes']:.2f} s)")
     ours_s = [r["secondes"] for r in ours]
     duck_s = [r["secondes"] for r in duck]
     return {
@@ -264,6 +277,12 @@ def measure_national(repetitions: int, work: Path, seed: int, n_parcours: int) -
             "duckdb_fils": duck[0].get("fils_duckdb") if duck else None,
             "pic_rss_go_iae_impact": [r["pic_rss_go"] for r in [warm_ours, *ours]],
             "pic_rss_go_duckdb": [r["pic_rss_go"] for r in [warm_duck, *duck]],
+            "duckdb_1fil_s": [r["secondes"] for r in duck_one],
+            "iae_impact_sans_pseudonymisation_s": [r["secondes"] for r in ours_plain],
+            "rapport_contre_duckdb_1fil": statistics.median(ours_s) / statistics.median(
+                [r["secondes"] for r in duck_one]),
+            "rapport_sans_pseudonymisation": statistics.median([r["secondes"] for r in ours_plain])
+            / statistics.median(duck_s),
             "comparaison": comparison,
         },
     }

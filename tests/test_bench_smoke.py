@@ -51,7 +51,7 @@ def test_parquet_problems_name_the_data_row(tmp_path, national):
 
 
 def test_duckdb_query_gives_the_same_cube(national):
-    duckdb = pytest.importorskip("duckdb")
+    import duckdb
     ours = compute_indicators(read_dataset(national), by=["site", "dispositif"])
     sql = (BENCH / "cube.sql").read_text(encoding="utf-8")
     sql = sql.replace("{dossier}", str(national)).replace("{reference}", str(BENCH.parent / "data" / "reference"))
@@ -62,3 +62,21 @@ def test_duckdb_query_gives_the_same_cube(national):
     for column in (c for c in theirs.columns if c not in keys):
         a, b = merged[column].to_numpy(dtype=float), merged[f"{column}_sql"].to_numpy(dtype=float)
         assert np.allclose(a, b, rtol=1e-9, atol=0, equal_nan=True), column
+
+
+def test_each_side_of_the_bench_writes_its_cube(tmp_path, national, capsys):
+    """bench/national.py: every side runs, reports its seconds, and the cubes agree (one thread or two,
+    pseudonyms or not: the same numbers)."""
+    import json
+
+    import national as side  # bench/national.py
+
+    cubes = {}
+    for name in ("ours", "ours-sans-pseudonymes", "duckdb", "duckdb-1fil"):
+        assert side.main([name, str(national), str(tmp_path / f"{name}.parquet")]) == 0
+        info = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+        assert info["secondes"] > 0 and info["lignes_cube"] > 0
+        cubes[name] = pd.read_parquet(tmp_path / f"{name}.parquet").sort_values(side.KEYS).reset_index(drop=True)
+    assert info["fils_duckdb"] == 1
+    pd.testing.assert_frame_equal(cubes["ours"], cubes["ours-sans-pseudonymes"])
+    pd.testing.assert_frame_equal(cubes["duckdb"], cubes["duckdb-1fil"], check_exact=False, rtol=1e-12)
