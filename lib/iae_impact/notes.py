@@ -239,20 +239,24 @@ def run_notes(config_path: str | Path = DEFAULT_CONFIG, out: str | Path = DEFAUL
     # they live beside the briefs only for the run, never inside a published folder.
     calculs = Path(tempfile.mkdtemp(prefix=".calculs-", dir=out))
     try:
-        for n in config.notes:
-            work = Path(tempfile.mkdtemp(prefix=f".{n.id}.tmp-", dir=out))
-            tasks.append((n, {}, work))
-            context = save_context(prepare_context(dataset, n.structure, n.sites, annee=n.annee), calculs / n.id)
-            tasks[-1] = (n, {"donnees": config.donnees, "contexte": str(context), "sortie": str(work),
-                             "id_note": n.id, "annee": n.annee, "structure": n.structure, "sites": n.sites,
-                             "destinataire": n.destinataire.model_dump(), "demandes": n.demandes,
-                             "seuil_secret": config.seuil_secret}, work)
+        # The pool starts (kernels, imports) while the contexts are computed, and each brief is submitted
+        # as soon as its context is saved: the parent's share of the work overlaps the briefs.
         with (make_executor(jobs, scheduler) if executor is None else _borrowed(executor)) as pool:
-            futures = {pool.submit(render_note, params, str(work), str(out / n.id),
-                                   {**run_info, "titre": n.titre or _title(n)}): n for n, params, work in tasks}
-            with tqdm(total=len(futures), desc="Notes", unit="note", file=sys.stderr,
-                      disable=not sys.stderr.isatty()) as bar:
-                try:
+            futures = {}
+            try:
+                for n in config.notes:
+                    work = Path(tempfile.mkdtemp(prefix=f".{n.id}.tmp-", dir=out))
+                    tasks.append((n, {}, work))
+                    context = save_context(prepare_context(dataset, n.structure, n.sites, annee=n.annee),
+                                           calculs / n.id)
+                    params = {"donnees": config.donnees, "contexte": str(context), "sortie": str(work),
+                              "id_note": n.id, "annee": n.annee, "structure": n.structure, "sites": n.sites,
+                              "destinataire": n.destinataire.model_dump(), "demandes": n.demandes,
+                              "seuil_secret": config.seuil_secret}
+                    futures[pool.submit(render_note, params, str(work), str(out / n.id),
+                                        {**run_info, "titre": n.titre or _title(n)})] = n
+                with tqdm(total=len(futures), desc="Notes", unit="note", file=sys.stderr,
+                          disable=not sys.stderr.isatty()) as bar:
                     for fut in as_completed(futures):
                         res = fut.result()
                         results.append(res)
@@ -260,10 +264,10 @@ def run_notes(config_path: str | Path = DEFAULT_CONFIG, out: str | Path = DEFAUL
                         status = (f"{res.secondes:.1f} s, {res.pages} page(s)" if res.ok
                                   else f"ÉCHEC — {res.message}")
                         say(f"  {res.id} : {status}")
-                except KeyboardInterrupt:
-                    for fut in futures:  # briefs not started are dropped; running ones finish or clean up
-                        fut.cancel()
-                    raise
+            except BaseException:  # interrupted, or a context failed: briefs not started are dropped
+                for fut in futures:  # (running ones finish or clean up)
+                    fut.cancel()
+                raise
     finally:
         for _, _, work in tasks:  # an interrupted run leaves no half-written brief
             shutil.rmtree(work, ignore_errors=True)
