@@ -195,8 +195,29 @@ def make_executor(jobs: int, scheduler: str | None):
         finally:
             client.close()
     else:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
+        with ProcessPoolExecutor(max_workers=jobs, initializer=_warm_worker) as pool:
+            pool.submit(os.getpid)  # starts the workers now: they warm up while the parent prepares the briefs
             yield pool
+
+
+def _warm_worker() -> None:
+    """Pool initializer: load what a brief's export needs (papermill, nbconvert, WeasyPrint and its
+    fonts, about 1.5 s) while the parent computes the contexts, rather than on each worker's first brief.
+
+    A warm-up only: whatever fails here fails again, and is reported, in the brief itself.
+    """
+    import nbformat
+    import papermill  # noqa: F401 - loaded for the first brief
+
+    from .export import html_to_pdf, notebook_to_html
+
+    try:
+        with tempfile.TemporaryDirectory(prefix="iae-prechauffage-") as tmp:
+            notebook = Path(tmp) / "prechauffage.ipynb"
+            nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("Préchauffage")]), notebook)
+            html_to_pdf(notebook_to_html(notebook, title="Préchauffage"), Path(tmp) / "prechauffage.pdf")
+    except Exception:  # noqa: BLE001, S110 - see the docstring
+        pass
 
 
 def _check_perimeters(config: NotesConfig, dataset) -> list[str]:
