@@ -157,20 +157,27 @@ def measure_batch(repetitions: int, work: Path) -> dict:
     work.mkdir(parents=True, exist_ok=True)
     cores = os.cpu_count() or 1
     times: dict[int, list[float]] = {1: [], cores: []}
+    # What the ratio is made of: the briefs' own durations (their sum grows if they slow each other
+    # down) and the time before the first brief starts (read + first context: serial).
+    briefs: dict[int, list[float]] = {1: [], cores: []}
+    first: dict[int, list[float]] = {1: [], cores: []}
     for i in range(repetitions):
         for jobs in (1, cores):
             wait_for_quiet(10)
             out = work / f"lot_{jobs}_{i}"
-            start = time.perf_counter()
+            start, began = time.perf_counter(), time.time()
             results = run_notes(ROOT / "config" / "notes.yaml", out, jobs=jobs, say=lambda _m: None)
             times[jobs].append(time.perf_counter() - start)
+            briefs[jobs].append(sum(r.secondes for r in results))
+            first[jobs].append(min(r.debut for r in results) - began)
             failed = [r.id for r in results if not r.ok]
             if failed:
                 raise RuntimeError(f"notes en échec : {failed}")
             say(f"  --jobs {jobs} : {times[jobs][-1]:.1f} s ({len(results)} notes)")
     one, many = statistics.median(times[1]), statistics.median(times[cores])
     return {"batch_efficiency": one / (cores * many), "jobs_1_s": times[1], f"jobs_{cores}_s": times[cores],
-            "coeurs": cores}
+            "coeurs": cores, "somme_notes_jobs_1_s": briefs[1], f"somme_notes_jobs_{cores}_s": briefs[cores],
+            "debut_premiere_note_jobs_1_s": first[1], f"debut_premiere_note_jobs_{cores}_s": first[cores]}
 
 
 # --------------------------------------------------------------------------- make notes
@@ -330,7 +337,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--parties", nargs="+", default=["brief", "lot", "notes", "national"],
                         choices=["brief", "lot", "notes", "national"])
     parser.add_argument("--repetitions", type=int, default=3)
-    parser.add_argument("--repetitions-lot", type=int, default=2)
+    parser.add_argument("--repetitions-lot", type=int, default=3)
     parser.add_argument("--graine", type=int, default=None)
     parser.add_argument("--parcours", type=int, default=None, help="taille du fichier national (1 000 000)")
     args = parser.parse_args(argv)

@@ -106,6 +106,7 @@ class NoteResult:
     secondes: float
     message: str = ""
     pages: int | None = None
+    debut: float = 0.0  # time.time() when the worker started the brief (timelines of a batch)
 
 
 def package_versions() -> dict[str, str]:
@@ -151,7 +152,7 @@ def render_note(parameters: dict, work_dir: str, final_dir: str, run_info: dict)
     from .outputs import write_json
     from .runner import execute
 
-    start = time.perf_counter()
+    start, began = time.perf_counter(), time.time()
     work, final = Path(work_dir), Path(final_dir)
     note_id = parameters["id_note"]
     try:
@@ -164,12 +165,12 @@ def render_note(parameters: dict, work_dir: str, final_dir: str, run_info: dict)
         write_json(work / "run.json", {**run_info, "parametres": validated.model_dump(), "pages_pdf": pages,
                                        "duree_s": round(time.perf_counter() - start, 2)})
         _publish(work, final)
-        return NoteResult(note_id, True, time.perf_counter() - start, pages=pages)
+        return NoteResult(note_id, True, time.perf_counter() - start, pages=pages, debut=began)
     except BaseException as exc:  # noqa: BLE001 - one failed brief must not stop the others
         shutil.rmtree(work, ignore_errors=True)
         if isinstance(exc, KeyboardInterrupt):
             raise
-        return NoteResult(note_id, False, time.perf_counter() - start, _failure_message(exc))
+        return NoteResult(note_id, False, time.perf_counter() - start, _failure_message(exc), debut=began)
 
 
 def _publish(work: Path, final: Path) -> None:
