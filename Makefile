@@ -44,7 +44,7 @@ lint: $(STAMP) ## Vérifie le style du code
 demo: $(STAMP) ## Régénère les données fictives de data/demo/ (graine fixe)
 	$(BIN)/iae-impact demo
 
-bench: $(STAMP) ## Banc d'essai (issue 6) : mesures dans reports/bench/resultats.json (≈ 5 min)
+bench: $(STAMP) ## Banc d'essai (issue 6) : mesures dans reports/bench/resultats.json (≈ 6 min)
 	@$(BIN)/python -c "import duckdb, pyinstrument" 2>/dev/null || $(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	$(BIN)/python bench/run.py
 

@@ -151,10 +151,19 @@ def measure_brief(repetitions: int, work: Path) -> dict:
 # --------------------------------------------------------------------------- batch efficiency
 
 
-def measure_batch(repetitions: int, work: Path) -> dict:
+def measure_batch(repetitions: int, work: Path, multiplier: int = 1) -> dict:
+    import yaml
+
     from iae_impact.notes import run_notes
 
     work.mkdir(parents=True, exist_ok=True)
+    config = ROOT / "config" / "notes.yaml"
+    if multiplier > 1:  # each brief of the demo K times, under its own id
+        data = yaml.safe_load(config.read_text(encoding="utf-8"))
+        data["notes"] = [{**n, "id": f"{n['id']}-{k}"} for k in range(1, multiplier + 1) for n in data["notes"]]
+        data["donnees"] = str(ROOT / data["donnees"])
+        config = work / f"notes_x{multiplier}.yaml"
+        config.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     cores = os.cpu_count() or 1
     times: dict[int, list[float]] = {1: [], cores: []}
     # What the ratio is made of: the briefs' own durations (their sum grows if they slow each other
@@ -166,7 +175,7 @@ def measure_batch(repetitions: int, work: Path) -> dict:
             wait_for_quiet(10)
             out = work / f"lot_{jobs}_{i}"
             start, began = time.perf_counter(), time.time()
-            results = run_notes(ROOT / "config" / "notes.yaml", out, jobs=jobs, say=lambda _m: None)
+            results = run_notes(config, out, jobs=jobs, say=lambda _m: None)
             times[jobs].append(time.perf_counter() - start)
             briefs[jobs].append(sum(r.secondes for r in results))
             first[jobs].append(min(r.debut for r in results) - began)
@@ -338,6 +347,8 @@ def main(argv: list[str] | None = None) -> int:
                         choices=["brief", "lot", "notes", "national"])
     parser.add_argument("--repetitions", type=int, default=3)
     parser.add_argument("--repetitions-lot", type=int, default=3)
+    parser.add_argument("--multiplier-lot", type=int, default=1,
+                        help="chaque note du lot K fois (K > 1 : mesure à part, clé lot_xK, hors cible)")
     parser.add_argument("--graine", type=int, default=None)
     parser.add_argument("--parcours", type=int, default=None, help="taille du fichier national (1 000 000)")
     args = parser.parse_args(argv)
@@ -374,9 +385,12 @@ def main(argv: list[str] | None = None) -> int:
         if "lot" in args.parties:
             load("lot")
             say("Lot de notes de la démonstration, --jobs 1 puis --jobs N…")
-            detail = measure_batch(args.repetitions_lot, work / "lot")
-            results["batch_efficiency"] = detail.pop("batch_efficiency")
-            results["lot"] = detail
+            detail = measure_batch(args.repetitions_lot, work / "lot", args.multiplier_lot)
+            if args.multiplier_lot == 1:
+                results["batch_efficiency"] = detail.pop("batch_efficiency")
+                results["lot"] = detail
+            else:  # a larger batch: how the serial share amortises (not the target's figure)
+                results[f"lot_x{args.multiplier_lot}"] = detail
             save()
         if "notes" in args.parties:
             load("notes")
