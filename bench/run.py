@@ -265,21 +265,18 @@ def measure_national(repetitions: int, work: Path, seed: int, n_parcours: int) -
     warm_duck = _child("duckdb", folder, work / "cube_duckdb.parquet")
     say(f"  échauffement : iae-impact {warm_ours['secondes']:.2f} s, DuckDB {warm_duck['secondes']:.2f} s")
     comparison = compare_cubes(work / "cube_iae_impact.parquet", work / "cube_duckdb.parquet")
-    ours, duck, duck_one, ours_plain = [], [], [], []
+    # Besides the two compared sides, what the ratio is made of: DuckDB on one core, our chain without pseudonyms.
+    sides = ("ours", "duckdb", "duckdb-1fil", "ours-sans-pseudonymes")
+    runs: dict[str, list[dict]] = {side: [] for side in sides}
     for _ in range(repetitions):
-        wait_for_quiet(10)
-        ours.append(_child("ours", folder))
-        wait_for_quiet(10)
-        duck.append(_child("duckdb", folder))
-        say(f"  iae-impact {ours[-1]['secondes']:.2f} s ({ours[-1]['pic_rss_go']:.2f} Go), "
-            f"DuckDB {duck[-1]['secondes']:.2f} s ({duck[-1]['pic_rss_go']:.2f} Go)")
-        # What the ratio is made of: DuckDB on one core, and our chain without the pseudonyms.
-        wait_for_quiet(10)
-        duck_one.append(_child("duckdb-1fil", folder))
-        wait_for_quiet(10)
-        ours_plain.append(_child("ours-sans-pseudonymes", folder))
-        say(f"  (DuckDB sur 1 fil {duck_one[-1]['secondes']:.2f} s ; "
-            f"iae-impact sans pseudonymisation {ours_plain[-1]['secondes']:.2f} s)")
+        for side in sides:
+            wait_for_quiet(10)
+            runs[side].append(_child(side, folder))
+        ours, duck, duck_one, ours_plain = (runs[side][-1] for side in sides)
+        say(f"  iae-impact {ours['secondes']:.2f} s ({ours['pic_rss_go']:.2f} Go), DuckDB {duck['secondes']:.2f} s "
+            f"({duck['pic_rss_go']:.2f} Go) ; DuckDB sur 1 fil {duck_one['secondes']:.2f} s, "
+            f"iae-impact sans pseudonymisation {ours_plain['secondes']:.2f} s")
+    ours, duck, duck_one, ours_plain = (runs[side] for side in sides)
     ours_s = [r["secondes"] for r in ours]
     duck_s = [r["secondes"] for r in duck]
     return {
