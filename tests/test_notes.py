@@ -132,6 +132,27 @@ def test_one_broken_brief_does_not_stop_the_others(tmp_path, capsys):
     assert "échec" in (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
 
 
+def test_a_brief_whose_figures_fail_does_not_stop_the_others(tmp_path, capsys, monkeypatch):
+    from iae_impact import brief
+
+    original = brief.prepare_context
+
+    def failing(dataset, structure, sites, annee):
+        if annee == 2023:
+            raise ValueError("effectifs incohérents")
+        return original(dataset, structure, sites, annee=annee)
+
+    monkeypatch.setattr(brief, "prepare_context", failing)
+    config = _config(tmp_path, [{**GOOD, "id": "contexte-casse", "annee": 2023}, GOOD])
+    assert main(["notes", "--config", str(config), "--out", str(tmp_path / "out"), "--jobs", "1"]) == 1
+    err = capsys.readouterr().err
+    assert "1 note(s) produite(s) sur 2" in err
+    assert "contexte-casse — calcul des chiffres de la note impossible — ValueError : effectifs incohérents" in err
+    assert (tmp_path / "out" / "bonne" / "note.pdf").exists()
+    assert not (tmp_path / "out" / "contexte-casse").exists()
+    assert not [p.name for p in (tmp_path / "out").iterdir() if p.name.startswith(".")]  # no temporary left
+
+
 @pytest.mark.parametrize("notes, fragment", [
     ([{**GOOD, "inconnu": 1}], "champ inconnu"),
     ([{k: v for k, v in GOOD.items() if k != "structure"}], "périmètre"),

@@ -269,8 +269,16 @@ def run_notes(config_path: str | Path = DEFAULT_CONFIG, out: str | Path = DEFAUL
                 for n in config.notes:
                     work = Path(tempfile.mkdtemp(prefix=f".{n.id}.tmp-", dir=out))
                     tasks.append((n, {}, work))
-                    context = save_context(prepare_context(dataset, n.structure, n.sites, annee=n.annee),
-                                           calculs / n.id)
+                    try:
+                        context = save_context(prepare_context(dataset, n.structure, n.sites, annee=n.annee),
+                                               calculs / n.id)
+                    except Exception as exc:  # noqa: BLE001 - one brief whose figures fail must not stop the others
+                        shutil.rmtree(work, ignore_errors=True)
+                        res = NoteResult(n.id, False, 0.0, "calcul des chiffres de la note impossible — "
+                                         + _failure_message(exc), debut=time.time())
+                        results.append(res)
+                        say(f"  {res.id} : ÉCHEC — {res.message}")
+                        continue
                     params = {"donnees": config.donnees, "contexte": str(context), "sortie": str(work),
                               "id_note": n.id, "annee": n.annee, "structure": n.structure, "sites": n.sites,
                               "destinataire": n.destinataire.model_dump(), "demandes": n.demandes,
@@ -286,8 +294,8 @@ def run_notes(config_path: str | Path = DEFAULT_CONFIG, out: str | Path = DEFAUL
                         status = (f"{res.secondes:.1f} s, {res.pages} page(s)" if res.ok
                                   else f"ÉCHEC — {res.message}")
                         say(f"  {res.id} : {status}")
-            except BaseException:  # interrupted, or a context failed: briefs not started are dropped
-                for fut in futures:  # (running ones finish or clean up)
+            except BaseException:  # interrupted: briefs not started are dropped (running ones finish or clean up)
+                for fut in futures:
                     fut.cancel()
                 raise
     finally:
