@@ -25,6 +25,7 @@ $(STAMP): pyproject.toml scripts/installer-systeme.sh
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	mkdir -p data/raw  # where your own files go: ignored by git, never committed
 	touch $(STAMP)
 
 notes: $(STAMP) ## Toutes les notes de plaidoyer (HTML, PDF) de config/notes.yaml dans reports/notes

@@ -43,6 +43,12 @@ def test_lib_is_not_ignored_and_user_data_is():
     assert ignored("reports/notes/index.html")
 
 
+def test_no_user_data_is_tracked():
+    tracked = subprocess.run(["git", "ls-files", "data/raw"], cwd=PROJECT_ROOT, capture_output=True, text=True,
+                             check=True).stdout.split()
+    assert tracked == []
+
+
 def test_notebooks_are_committed_without_outputs():
     for nb in sorted((PROJECT_ROOT / "notebooks").glob("*.ipynb")):
         cells = json.loads(nb.read_text(encoding="utf-8"))["cells"]
