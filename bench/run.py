@@ -272,30 +272,29 @@ def measure_national(repetitions: int, work: Path, seed: int, n_parcours: int) -
         for side in sides:
             wait_for_quiet(10)
             runs[side].append(_child(side, folder))
-        ours, duck, duck_one, ours_plain = (runs[side][-1] for side in sides)
-        say(f"  iae-impact {ours['secondes']:.2f} s ({ours['pic_rss_go']:.2f} Go), DuckDB {duck['secondes']:.2f} s "
-            f"({duck['pic_rss_go']:.2f} Go) ; DuckDB sur 1 fil {duck_one['secondes']:.2f} s, "
-            f"iae-impact sans pseudonymisation {ours_plain['secondes']:.2f} s")
-    ours, duck, duck_one, ours_plain = (runs[side] for side in sides)
-    ours_s = [r["secondes"] for r in ours]
-    duck_s = [r["secondes"] for r in duck]
+        last = {side: runs[side][-1] for side in sides}
+        say(f"  iae-impact {last['ours']['secondes']:.2f} s ({last['ours']['pic_rss_go']:.2f} Go), "
+            f"DuckDB {last['duckdb']['secondes']:.2f} s ({last['duckdb']['pic_rss_go']:.2f} Go) ; "
+            f"DuckDB sur 1 fil {last['duckdb-1fil']['secondes']:.2f} s, "
+            f"iae-impact sans pseudonymisation {last['ours-sans-pseudonymes']['secondes']:.2f} s")
+    seconds = {side: [r["secondes"] for r in runs[side]] for side in sides}
+    median = {side: statistics.median(seconds[side]) for side in sides}
+    ours, duck = runs["ours"], runs["duckdb"]
     return {
-        "national_vs_duckdb": statistics.median(ours_s) / statistics.median(duck_s),
+        "national_vs_duckdb": median["ours"] / median["duckdb"],
         "national_identical": comparison["identique"],
         "national_peak_rss_gb": max(r["pic_rss_go"] for r in [warm_ours, *ours]),
         "national": {
             "donnees": description, "dossier": str(folder.relative_to(ROOT)), "generation_s": generation,
-            "iae_impact_s": ours_s, "iae_impact_lecture_s": [r["lecture_s"] for r in ours],
-            "iae_impact_calcul_s": [r["calcul_s"] for r in ours], "duckdb_s": duck_s,
+            "iae_impact_s": seconds["ours"], "iae_impact_lecture_s": [r["lecture_s"] for r in ours],
+            "iae_impact_calcul_s": [r["calcul_s"] for r in ours], "duckdb_s": seconds["duckdb"],
             "duckdb_fils": duck[0].get("fils_duckdb") if duck else None,
             "pic_rss_go_iae_impact": [r["pic_rss_go"] for r in [warm_ours, *ours]],
             "pic_rss_go_duckdb": [r["pic_rss_go"] for r in [warm_duck, *duck]],
-            "duckdb_1fil_s": [r["secondes"] for r in duck_one],
-            "iae_impact_sans_pseudonymisation_s": [r["secondes"] for r in ours_plain],
-            "rapport_contre_duckdb_1fil": statistics.median(ours_s) / statistics.median(
-                [r["secondes"] for r in duck_one]),
-            "rapport_sans_pseudonymisation": statistics.median([r["secondes"] for r in ours_plain])
-            / statistics.median(duck_s),
+            "duckdb_1fil_s": seconds["duckdb-1fil"],
+            "iae_impact_sans_pseudonymisation_s": seconds["ours-sans-pseudonymes"],
+            "rapport_contre_duckdb_1fil": median["ours"] / median["duckdb-1fil"],
+            "rapport_sans_pseudonymisation": median["ours-sans-pseudonymes"] / median["duckdb"],
             "comparaison": comparison,
         },
     }
@@ -329,7 +328,6 @@ def wait_for_quiet(limit_s: float = 30.0, threshold: float = 0.25) -> dict:
         busy = _busy(2.0)
     return {"attente_s": round(time.perf_counter() - start, 1), "cpu_occupe_autres": None if busy is None
             else round(busy, 2), "charge": [round(x, 2) for x in os.getloadavg()]}
-
 
 
 def _verdict(key: str, value) -> str:

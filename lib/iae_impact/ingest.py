@@ -991,10 +991,7 @@ def read_dataset(path: str | Path, *, pseudonymiser: bool = True) -> Dataset:
 
     for name in sorted(origin, key=lambda sheet: sheet != "parcours"):  # the parcours first: the hours use them
         parsed[name] = _typed_sheet(origin[name], identifiers, start if name == "parcours" else None)
-        if name != "parcours":
-            origin[name].release()
-    if "parcours" in origin:
-        origin["parcours"].release()
+        origin[name].release()  # parsed: the arrow copy of a parquet file can go
     identifiers.clear()
     _release_arrow_memory()
     for name in origin:

@@ -255,8 +255,12 @@ def run_notes(config_path: str | Path = DEFAULT_CONFIG, out: str | Path = DEFAUL
                 dataset.empreintes, "empreinte_donnees": dataset.empreinte, "versions": package_versions(),
                 "revision_git": git_revision(), "seuil_secret": config.seuil_secret}
     jobs = jobs or os.cpu_count() or 1
-    tasks: list[tuple[NoteEntry, dict, Path]] = []
+    works: list[Path] = []  # each brief's temporary folder, removed whatever happens
     results: list[NoteResult] = []
+
+    def done(res: NoteResult) -> None:
+        results.append(res)
+        say(f"  {res.id} : " + (f"{res.secondes:.1f} s, {res.pages} page(s)" if res.ok else f"ÉCHEC — {res.message}"))
     # Compute once, in the parent: each brief only reads its context. Contexts hold unmasked counts:
     # they live beside the briefs only for the run, never inside a published folder.
     calculs = Path(tempfile.mkdtemp(prefix=".calculs-", dir=out))
@@ -264,42 +268,36 @@ def run_notes(config_path: str | Path = DEFAULT_CONFIG, out: str | Path = DEFAUL
         # The pool starts (kernels, imports) while the contexts are computed, and each brief is submitted
         # as soon as its context is saved: the parent's share of the work overlaps the briefs.
         with (make_executor(jobs, scheduler) if executor is None else _borrowed(executor)) as pool:
-            futures = {}
+            futures = []
             try:
                 for n in config.notes:
                     work = Path(tempfile.mkdtemp(prefix=f".{n.id}.tmp-", dir=out))
-                    tasks.append((n, {}, work))
+                    works.append(work)
                     try:
                         context = save_context(prepare_context(dataset, n.structure, n.sites, annee=n.annee),
                                                calculs / n.id)
                     except Exception as exc:  # noqa: BLE001 - one brief whose figures fail must not stop the others
                         shutil.rmtree(work, ignore_errors=True)
-                        res = NoteResult(n.id, False, 0.0, "calcul des chiffres de la note impossible — "
-                                         + _failure_message(exc), debut=time.time())
-                        results.append(res)
-                        say(f"  {res.id} : ÉCHEC — {res.message}")
+                        done(NoteResult(n.id, False, 0.0, "calcul des chiffres de la note impossible — "
+                                        + _failure_message(exc), debut=time.time()))
                         continue
                     params = {"donnees": config.donnees, "contexte": str(context), "sortie": str(work),
                               "id_note": n.id, "annee": n.annee, "structure": n.structure, "sites": n.sites,
                               "destinataire": n.destinataire.model_dump(), "demandes": n.demandes,
                               "seuil_secret": config.seuil_secret}
-                    futures[pool.submit(render_note, params, str(work), str(out / n.id),
-                                        {**run_info, "titre": n.titre or _title(n)})] = n
+                    futures.append(pool.submit(render_note, params, str(work), str(out / n.id),
+                                               {**run_info, "titre": n.titre or _title(n)}))
                 with tqdm(total=len(futures), desc="Notes", unit="note", file=sys.stderr,
                           disable=not sys.stderr.isatty()) as bar:
                     for fut in as_completed(futures):
-                        res = fut.result()
-                        results.append(res)
+                        done(fut.result())
                         bar.update()
-                        status = (f"{res.secondes:.1f} s, {res.pages} page(s)" if res.ok
-                                  else f"ÉCHEC — {res.message}")
-                        say(f"  {res.id} : {status}")
             except BaseException:  # interrupted: briefs not started are dropped (running ones finish or clean up)
                 for fut in futures:
                     fut.cancel()
                 raise
     finally:
-        for _, _, work in tasks:  # an interrupted run leaves no half-written brief
+        for work in works:  # an interrupted run leaves no half-written brief
             shutil.rmtree(work, ignore_errors=True)
         shutil.rmtree(calculs, ignore_errors=True)
     order = {n.id: i for i, n in enumerate(config.notes)}
