@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from iae_impact.runner import run_notebook
+from tests.golden import assert_matches
 
 GOLDEN = Path(__file__).parent / "golden"
 AI = "AMIE (fictif)"
@@ -29,28 +30,13 @@ def summaries(tmp_path_factory):
     return {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in out.glob("resume_*.json")}
 
 
-def _approx_equal(a, b, path="") -> None:
-    if isinstance(a, dict):
-        assert set(a) == set(b), path
-        for k in a:
-            _approx_equal(a[k], b[k], f"{path}.{k}")
-    elif isinstance(a, list):
-        assert len(a) == len(b), path
-        for i, (x, y) in enumerate(zip(a, b, strict=True)):
-            _approx_equal(x, y, f"{path}[{i}]")
-    elif isinstance(a, float) or isinstance(b, float):
-        assert a == pytest.approx(b, rel=1e-9, abs=1e-9), path
-    else:
-        assert a == b, path
-
-
 @pytest.mark.parametrize("name", ["resume_01_donnees", "resume_02_indicateurs"])
 def test_summaries_match_golden_files(summaries, name):
     golden = GOLDEN / f"{name}.json"
     if os.environ.get("IAE_IMPACT_REGENERER_GOLDEN"):
         golden.write_text(json.dumps(summaries[name], ensure_ascii=False, indent=2, sort_keys=True) + "\n",
                           encoding="utf-8")
-    _approx_equal(summaries[name], json.loads(golden.read_text(encoding="utf-8")))
+    assert_matches(summaries[name], json.loads(golden.read_text(encoding="utf-8")))
 
 
 def test_demo_is_labelled_fictional(summaries):

@@ -15,6 +15,7 @@ import yaml
 from iae_impact.cli import main
 from iae_impact.notes import load_config, run_notes
 from iae_impact.paths import PROJECT_ROOT
+from tests.golden import assert_matches
 from tests.test_browser import browser, open_page  # noqa: F401 - shared Chromium fixture
 
 GOLDEN = Path(__file__).parent / "golden" / "notes"
@@ -107,7 +108,7 @@ def test_brief_summaries_match_golden_files(demo_batch):
             golden.parent.mkdir(parents=True, exist_ok=True)
             golden.write_text(json.dumps(summary, ensure_ascii=False, indent=2, sort_keys=True) + "\n",
                               encoding="utf-8")
-        assert summary == json.loads(golden.read_text(encoding="utf-8")), folder.name
+        assert_matches(summary, json.loads(golden.read_text(encoding="utf-8")), folder.name)
 
 
 def _config(tmp_path: Path, notes: list[dict]) -> Path:
