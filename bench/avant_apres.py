@@ -71,7 +71,7 @@ def child(step: str, side: str, folder: str) -> dict:
     from iae_impact.ingest import Dataset, read_dataset
 
     if step in ("validation", "validation_categorielle"):
-        from iae_impact import schema
+        from iae_impact.data import schema
 
         p, h = frames_from_parquet(folder, categorical_hours=step.endswith("categorielle"))
         start = time.perf_counter()
@@ -79,7 +79,7 @@ def child(step: str, side: str, folder: str) -> dict:
         schema.validate("heures", h)
         return {"s": time.perf_counter() - start}
     if step == "pseudonymisation":
-        from iae_impact.pseudonym import pseudonymise
+        from iae_impact.data.pseudonym import pseudonymise
 
         p, h = frames_from_parquet(folder, categorical_hours=side == "apres")
         key = b"cle-du-banc-0123456789abcdef0123456789abcdef"

@@ -22,7 +22,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("jobs", type=int)
     parser.add_argument("--config", default=str(ROOT / "config" / "notes.yaml"))
     args = parser.parse_args(argv)
-    from iae_impact.notes import run_notes
+    from iae_impact.run.batch import run_notes
 
     with tempfile.TemporaryDirectory(prefix="iae-chronologie-") as out:
         start = time.perf_counter()

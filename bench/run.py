@@ -84,8 +84,8 @@ def _papermill(notebook: Path, output: Path, parameters: dict | None = None) -> 
     """Run a notebook as ``iae_impact.runner.execute`` runs the brief; returns the wall time."""
     import papermill
 
-    from iae_impact import runner
-    from iae_impact.paths import PROJECT_ROOT
+    from iae_impact.base.paths import PROJECT_ROOT
+    from iae_impact.run import runner
 
     runner.pin_blas_threads()
     start = time.perf_counter()
@@ -97,8 +97,8 @@ def _papermill(notebook: Path, output: Path, parameters: dict | None = None) -> 
 def measure_brief(repetitions: int, work: Path) -> dict:
     import nbformat
 
-    from iae_impact import runner
-    from iae_impact.paths import NOTEBOOKS_DIR
+    from iae_impact.base.paths import NOTEBOOKS_DIR
+    from iae_impact.run import runner
 
     brief = nbformat.read(NOTEBOOKS_DIR / f"{BRIEF}.ipynb", as_version=4)
     sortie = work / "sortie"  # the brief writes resume.json there instead of reports/carnets/note
@@ -154,7 +154,7 @@ def measure_brief(repetitions: int, work: Path) -> dict:
 def measure_batch(repetitions: int, work: Path, multiplier: int = 1) -> dict:
     import yaml
 
-    from iae_impact.notes import run_notes
+    from iae_impact.run.batch import run_notes
 
     work.mkdir(parents=True, exist_ok=True)
     config = ROOT / "config" / "notes.yaml"

@@ -5,9 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from iae_impact import brief
+from iae_impact.base.paths import DEMO_DIR
+from iae_impact.data.selection import select_perimeter
+from iae_impact.indicators import compute_indicators
 from iae_impact.ingest import read_dataset
-from iae_impact.paths import DEMO_DIR
+from iae_impact.report import brief, context
 
 NBSP = "\u00a0"
 
@@ -23,7 +25,7 @@ def demo():
 
 @pytest.fixture(scope="module")
 def amie(demo):
-    return brief.BriefFigures(brief.prepare_context(demo, structure="AMIE (fictif)"), annee=2024)
+    return brief.BriefFigures(context.prepare_context(demo, structure="AMIE (fictif)"), annee=2024)
 
 
 def test_headline_rounds_down_and_says_so():
@@ -48,14 +50,14 @@ def test_key_figures_carry_references_of_the_same_definition_only(amie):
 
 
 def test_context_round_trip(tmp_path, demo):
-    ctx = brief.prepare_context(demo, structure="A.M.I. Aude (fictif)", sites=["Narbonne"])
-    back = brief.load_context(brief.save_context(ctx, tmp_path))
+    ctx = context.prepare_context(demo, structure="A.M.I. Aude (fictif)", sites=["Narbonne"])
+    back = context.load_context(context.save_context(ctx, tmp_path))
     pd.testing.assert_frame_equal(back.indicateurs, ctx.indicateurs)
     assert back.perimetre == ctx.perimetre and back.provenance["fictif"] is True
 
 
 def test_accompaniment_only_site_is_described_as_accompanied(demo):
-    ctx = brief.prepare_context(demo, structure="A.M.I. Aude (fictif)", sites=["Bram"])
+    ctx = context.prepare_context(demo, structure="A.M.I. Aude (fictif)", sites=["Bram"])
     assert not ctx.salarie and ctx.perimetre["dispositifs"] == ["ACCOMPAGNEMENT"]
     f = brief.BriefFigures(ctx, annee=2024)
     text = " ".join(brief.key_sentences(f))
@@ -64,9 +66,10 @@ def test_accompaniment_only_site_is_described_as_accompanied(demo):
 
 
 def test_masked_cells_never_reach_sentences_tables_or_summary(demo):
-    ctx = brief.prepare_context(demo, structure="A.M.I. Aude (fictif)", sites=["Narbonne"])
+    ctx = context.prepare_context(demo, structure="A.M.I. Aude (fictif)", sites=["Narbonne"], seuil=11)
     f = brief.BriefFigures(ctx, annee=2024, seuil=11)
-    raw = ctx.indicateurs.set_index("annee").loc[2024]
+    raw = compute_indicators(select_perimeter(demo, "A.M.I. Aude (fictif)", ["Narbonne"])).set_index("annee").loc[2024]
+    kept = ctx.indicateurs.set_index("annee").loc[2024]
     masked = [c for c in ("emploi_durable", "emploi_transition", "sorties_positives", "autres_sorties")
               if f.masked(c)]
     assert masked, "with a threshold of 11 a one-site year must have masked exit categories"
@@ -77,7 +80,7 @@ def test_masked_cells_never_reach_sentences_tables_or_summary(demo):
         assert summary["indicateurs"][c] is None and c in summary["masques"]
         assert exits.loc[labels[c], "Sorties"] == brief.MASKED
         assert exits.loc[labels[c], "Part"] == brief.MASKED
-        assert int(raw[c]) >= 0  # the raw value exists; it is only hidden
+        assert int(raw[c]) >= 0 and pd.isna(kept[c])  # the raw value exists; the context only holds it masked
 
 
 def test_unknown_year_is_a_french_error(amie):
@@ -86,7 +89,7 @@ def test_unknown_year_is_a_french_error(amie):
 
 
 def test_site_brief_places_the_perimeter_against_its_expected_rate(demo):
-    f = brief.BriefFigures(brief.prepare_context(demo, "A.M.I. Aude (fictif)", ["Narbonne"], annee=2024), 2024)
+    f = brief.BriefFigures(context.prepare_context(demo, "A.M.I. Aude (fictif)", ["Narbonne"], annee=2024), 2024)
     text = _plain(brief.comparison_text(f))
     assert "attendu" in text and "observé/attendu" in text and "sorties examinées" in text
     fig, alt = brief.comparison_figure(f)
@@ -96,7 +99,7 @@ def test_site_brief_places_the_perimeter_against_its_expected_rate(demo):
 
 
 def test_structure_brief_with_a_comparison_group_shows_impact_with_its_caveat(demo):
-    f = brief.BriefFigures(brief.prepare_context(demo, "AMIE (fictif)", annee=2024), 2024)
+    f = brief.BriefFigures(context.prepare_context(demo, "AMIE (fictif)", annee=2024), 2024)
     est = f.ctx.perimetre["impact"]
     assert est is not None and est["n_temoins"] >= 50
     sentences = _plain(" ".join(brief.impact_sentences(f)))
@@ -105,6 +108,6 @@ def test_structure_brief_with_a_comparison_group_shows_impact_with_its_caveat(de
 
 
 def test_accompaniment_brief_has_neither_comparison_nor_impact(demo):
-    f = brief.BriefFigures(brief.prepare_context(demo, "A.M.I. Aude (fictif)", ["Bram"], annee=2024), 2024)
+    f = brief.BriefFigures(context.prepare_context(demo, "A.M.I. Aude (fictif)", ["Bram"], annee=2024), 2024)
     assert brief.comparison_text(f).startswith("Sans objet") and brief.comparison_figure(f) is None
     assert brief.impact_sentences(f) == []

@@ -13,7 +13,7 @@ from urllib.request import url2pathname
 
 import pytest
 
-from iae_impact.export import html_to_pdf, notebook_to_html, write_index
+from iae_impact.report.export import html_to_pdf, notebook_to_html, write_index
 from tests.test_export import ENTRIES, TITLE, build_notebook
 
 CHROMIUM = Path("/usr/bin/chromium")

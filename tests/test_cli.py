@@ -8,7 +8,8 @@ import sys
 import pandas as pd
 import pytest
 
-from iae_impact.cli import STANDARD_TABLES, main
+from iae_impact.cli import main
+from iae_impact.run.cli import STANDARD_TABLES
 
 from .conftest import PARCOURS_HEADER, write_csv
 

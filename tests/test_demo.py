@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from iae_impact import demo, paths
+from iae_impact.base import paths
+from iae_impact.data import demo
 from iae_impact.ingest import SHEETS, read_dataset
 
 KEY_40 = "demo-test-key-0123456789abcdefghijklmnop"

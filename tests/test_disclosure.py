@@ -8,9 +8,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from iae_impact.disclosure import DEFAULT_THRESHOLD, NUMERATORS, RELATIONS, apply_disclosure, is_small
+from iae_impact.analysis.disclosure import NUMERATORS, RELATIONS, apply_disclosure
+from iae_impact.analysis.intervals import wilson_interval
 from iae_impact.indicators import COUNT_COLUMNS, PROFILE_SHARES, RATE_COLUMNS, indicator_columns
-from iae_impact.stats import wilson_interval
+from iae_impact.report.text_disclosure import suppression_reasons
+from iae_impact.rules.secrecy import DEFAULT_THRESHOLD, is_small
 
 PARTS = ["emploi_durable", "emploi_transition", "sorties_positives", "autres_sorties", "retraits",
          "sorties_hors_seuil"]  # fmt: skip
@@ -75,7 +77,7 @@ def test_small_durable_masks_smallest_other_dynamic_part_and_rates():
     pd.testing.assert_frame_equal(s.masque, expected_mask(table, masked))
     assert s.n_masques == 8
     assert s.table[masked].isna().all().all()
-    assert s.raisons()[0].startswith("8 cellules masquées : effectifs inférieurs à 5 personnes, et cellules")
+    assert suppression_reasons(s)[0].startswith("8 cellules masquées : effectifs inférieurs à 5 personnes, et cellules")
 
 
 def test_small_autres_cascades_to_dynamic_exits_and_one_of_their_parts():
@@ -116,7 +118,7 @@ def test_row_with_fewer_persons_than_threshold_is_masked_except_keys():
     assert not s.masque.loc[1, ["annee", "structure"]].any()
     assert s.table.loc[1].drop(["annee", "structure"]).isna().all()
     assert s.table.loc[1, "structure"] == "B" and s.detail["lignes"] == 1
-    assert any("1 ligne entièrement masquée" in r for r in s.raisons())
+    assert any("1 ligne entièrement masquée" in r for r in suppression_reasons(s))
 
 
 def test_zeros_are_published():
@@ -125,7 +127,7 @@ def test_zeros_are_published():
     s = apply_disclosure(table)
     assert s.n_masques == 0
     pd.testing.assert_frame_equal(s.table, table.astype(dict.fromkeys(COUNT_COLUMNS, "float64")))
-    assert s.raisons() == ["Aucune cellule masquée : aucun effectif non nul n'est inférieur à 5 personnes."]
+    assert suppression_reasons(s) == ["Aucune cellule masquée : aucun effectif non nul n'est inférieur à 5 personnes."]
 
 
 def test_higher_threshold_masks_more():
@@ -245,4 +247,4 @@ def test_invariants(table, seuil):
     k, n = (table["part_femmes"] * table["part_femmes_n"]).round(), table["part_femmes_n"]
     fine = (n >= seuil) & ~k.between(1, seuil - 1) & ~(n - k).between(1, seuil - 1) & (table["personnes"] >= seuil)
     assert (m["part_femmes"] == ~fine).all()
-    assert s.n_masques == int(m.to_numpy().sum()) and (s.n_masques == 0) == (len(s.raisons()) == 1)
+    assert s.n_masques == int(m.to_numpy().sum()) and (s.n_masques == 0) == (len(suppression_reasons(s)) == 1)

@@ -18,8 +18,8 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from iae_impact.export import CSS_FILE, RessourceExterne, html_to_pdf, notebook_to_html, write_index
-from iae_impact.paths import PROJECT_ROOT
+from iae_impact.base.paths import PROJECT_ROOT
+from iae_impact.report.export import CSS_FILE, RessourceExterne, html_to_pdf, notebook_to_html, write_index
 
 TITLE = "Note de plaidoyer — Carcassonne, 2024 : élèves"
 CODE_SOURCE = "figure_secrete = tracer_evolution(donnees)  # code_source_du_carnet"

@@ -16,8 +16,9 @@ from pathlib import Path
 import nbformat
 import yaml
 
-from iae_impact import notes, runner
-from iae_impact.paths import NOTEBOOKS_DIR, PROJECT_ROOT
+from iae_impact.base.paths import NOTEBOOKS_DIR, PROJECT_ROOT
+from iae_impact.run import batch as notes
+from iae_impact.run import runner
 
 NOTE = {"annee": 2024, "structure": "AMIE (fictif)", "destinataire": {"qualite": "Député"}, "demandes": ["x"]}
 FILES = {"note.html", "note.ipynb", "note.pdf", "resume.json", "run.json"}
@@ -36,7 +37,8 @@ def _sabotaged_notebooks(tmp_path: Path) -> Path:
     trap = nbformat.v4.new_code_cell("import os, time\nif id_note == 'meurt':\n    os.kill(os.getpid(), 9)\n"
                                      "if id_note == 'lent':\n    time.sleep(120)")
     trap["id"] = "piege"
-    nb.cells.insert(1, trap)
+    parameters = next(i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", []))
+    nb.cells.insert(parameters + 1, trap)
     folder = tmp_path / "carnets"
     folder.mkdir()
     nbformat.write(nb, folder / "10_note_elus.ipynb")

@@ -6,7 +6,7 @@ import math
 
 import pandas as pd
 
-from iae_impact.fr import format_frame, format_interval, format_number, format_rate
+from iae_impact.base.fr import format_frame, format_interval, format_number, format_rate
 
 NNBSP, NBSP = "\u202f", "\u00a0"
 

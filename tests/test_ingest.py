@@ -6,9 +6,9 @@ import stat
 
 import pytest
 
-from iae_impact import pseudonym
+from iae_impact.base.paths import PROJECT_ROOT
+from iae_impact.data import pseudonym
 from iae_impact.ingest import DonneesInvalides, read_dataset
-from iae_impact.paths import PROJECT_ROOT
 
 from .conftest import write_csv
 

@@ -12,8 +12,12 @@ import re
 import pytest
 import yaml
 
-from iae_impact import money, reference
-from iae_impact.paths import REFERENCE_DIR
+from iae_impact import money
+from iae_impact.base.fr import format_eur
+from iae_impact.base.paths import REFERENCE_DIR
+from iae_impact.report import charts, text_money
+from iae_impact.rules import tables as reference
+from iae_impact.rules.avoided_costs import PARAMETER_NAMES
 
 from .conftest import write_csv
 
@@ -107,7 +111,7 @@ def test_conventions_amount_wins_and_calculation_otherwise(two_structures):
         assert s1[ratio] == pytest.approx(6000)
     assert s1["par_etp"] == pytest.approx(6000 / etp)
     assert table["aide_au_poste_eur"].lt(9999).all()  # the accompaniment "convention" is not aide au poste
-    assert any("ACCOMPAGNEMENT" in r for r in table.attrs["remarques"])
+    assert any("ACCOMPAGNEMENT" in r for r in text_money.aid_remarks(table))
 
 
 def test_totals_mix_sources_and_years_without_activity_keep_their_convention(two_structures):
@@ -213,8 +217,8 @@ def test_the_shipped_parameter_file_is_valid_and_sourced():
         assert p["source"].strip() and p["remarque"].strip(), name
         assert p["fiabilite"] in {"P", "S", "U", "Calc"}, name
     assert params["citation_reseaux"]["statut"] == "affirmation des réseaux, étude non publiée"
-    text = money.assumptions_text(params)
-    assert len(text) >= len(money.PARAMETER_NAMES) and all("Source" in t for t in text[:len(money.PARAMETER_NAMES)])
+    text = text_money.assumptions_text(params)
+    assert len(text) >= len(PARAMETER_NAMES) and all("Source" in t for t in text[:len(PARAMETER_NAMES)])
 
 
 # --------------------------------------------------------------------------- brief section
@@ -237,7 +241,7 @@ def test_brief_sentences_give_a_range_never_a_single_avoided_cost(twelve_exits, 
     def number(text: str) -> float:
         return float(re.sub(r"[\s\u202f\u00a0]", "", text).replace(",", "."))
     assert number(match.group(1)) <= low and number(match.group(2)) >= high
-    central = money._eur(m["couts_evites_eur"]["central"]).removesuffix("\u00a0€")
+    central = format_eur(m["couts_evites_eur"]["central"]).removesuffix("\u00a0€")
     assert central not in second
     assert m["sorties_emploi_exact"] is True and m["sorties_emploi"]["central"] == 12
 
@@ -290,7 +294,7 @@ def test_money_figure_shows_the_range(twelve_exits, tmp_path):
     import matplotlib.pyplot as plt
 
     m = money.brief_money(twelve_exits, 2024, parametres_path=write_parameters(tmp_path))
-    fig, alt = money.money_figure(m)
+    fig, alt = charts.money_figure(m)
     try:
         assert "entre" in alt and "Aide au poste" in fig.axes[0].get_yticklabels()[1].get_text()
     finally:
@@ -300,8 +304,8 @@ def test_money_figure_shows_the_range(twelve_exits, tmp_path):
 def test_shared_cost_tables_mask_small_counts_and_their_ratios():
     import pandas as pd
 
+    from iae_impact.base.paths import DEMO_DIR
     from iae_impact.ingest import read_dataset
-    from iae_impact.paths import DEMO_DIR
 
     demo = read_dataset(DEMO_DIR)
     table = money.aide_au_poste(demo, by=["structure", "site"], annees=[2024])

@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from iae_impact.runner import run_notebook
+from iae_impact.run.runner import run_notebook
 
 AMIE = "AMIE (fictif)"
 

@@ -9,9 +9,9 @@ import shutil
 import nbformat
 import pytest
 
-from iae_impact import paths
-from iae_impact.params import ImpactParameters
-from iae_impact.runner import run_notebook
+from iae_impact.base import paths
+from iae_impact.run.params import ImpactParameters
+from iae_impact.run.runner import run_notebook
 
 CENT = 0.01
 NOTEBOOK = paths.NOTEBOOKS_DIR / "04_impact.ipynb"

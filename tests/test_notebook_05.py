@@ -11,10 +11,10 @@ import nbformat
 import pytest
 
 from iae_impact import money
+from iae_impact.base.paths import DEMO_DIR
+from iae_impact.data.selection import select_perimeter
 from iae_impact.ingest import read_dataset
-from iae_impact.paths import DEMO_DIR
-from iae_impact.quality import select_perimeter
-from iae_impact.runner import run_notebook
+from iae_impact.run.runner import run_notebook
 
 ANNEE = 2024
 PARAMETRES = "data/reference/couts_evites.yaml"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from iae_impact.runner import run_notebook
+from iae_impact.run.runner import run_notebook
 from tests.golden import assert_matches
 
 GOLDEN = Path(__file__).parent / "golden"

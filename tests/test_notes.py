@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from iae_impact.base.paths import PROJECT_ROOT
 from iae_impact.cli import main
-from iae_impact.notes import load_config, run_notes
-from iae_impact.paths import PROJECT_ROOT
+from iae_impact.run.batch import load_config, run_notes
 from tests.golden import assert_matches
 from tests.test_browser import browser, open_page  # noqa: F401 - shared Chromium fixture
 
@@ -134,16 +134,16 @@ def test_one_broken_brief_does_not_stop_the_others(tmp_path, capsys):
 
 
 def test_a_brief_whose_figures_fail_does_not_stop_the_others(tmp_path, capsys, monkeypatch):
-    from iae_impact import brief
+    from iae_impact.run import batch
 
-    original = brief.prepare_context
+    original = batch.prepare_context
 
-    def failing(dataset, structure, sites, annee):
+    def failing(release, structure, sites, annee, seuil):
         if annee == 2023:
             raise ValueError("effectifs incohérents")
-        return original(dataset, structure, sites, annee=annee)
+        return original(release, structure, sites, annee=annee, seuil=seuil)
 
-    monkeypatch.setattr(brief, "prepare_context", failing)
+    monkeypatch.setattr(batch, "prepare_context", failing)
     config = _config(tmp_path, [{**GOOD, "id": "contexte-casse", "annee": 2023}, GOOD])
     assert main(["notes", "--config", str(config), "--out", str(tmp_path / "out"), "--jobs", "1"]) == 1
     err = capsys.readouterr().err

@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from iae_impact.outputs import atomic_directory, write_json
+from iae_impact.base.outputs import atomic_directory, write_json
 
 
 def test_atomic_directory_publishes_only_on_success(tmp_path):

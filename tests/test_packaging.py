@@ -9,7 +9,7 @@ import tomllib
 
 import yaml
 
-from iae_impact.paths import PROJECT_ROOT
+from iae_impact.base.paths import PROJECT_ROOT
 
 
 def _name_spec(requirement: str) -> tuple[str, str]:

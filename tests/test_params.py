@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from iae_impact.params import NOTEBOOK_PARAMETERS, validate_parameters
-from iae_impact.paths import NOTEBOOKS_DIR
+from iae_impact.base.paths import NOTEBOOKS_DIR
+from iae_impact.run.params import NOTEBOOK_PARAMETERS, validate_parameters
 
 
 def test_defaults_point_at_the_demo():

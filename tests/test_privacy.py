@@ -15,11 +15,11 @@ import pandas as pd
 import pytest
 import yaml
 
+from iae_impact.base.paths import DEMO_DIR, PROJECT_ROOT
 from iae_impact.cli import main
 from iae_impact.indicators import COUNT_COLUMNS
-from iae_impact.notes import run_notes
-from iae_impact.paths import DEMO_DIR, PROJECT_ROOT
-from iae_impact.runner import run_notebook
+from iae_impact.run.batch import run_notes
+from iae_impact.run.runner import run_notebook
 
 SEUIL = 5
 

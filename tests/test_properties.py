@@ -9,9 +9,9 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from iae_impact import reference
 from iae_impact.indicators import compute_indicators
 from iae_impact.ingest import Dataset
+from iae_impact.rules import tables as reference
 
 DISPOSITIFS = ["ACI", "AI", "EI", "ETTI", "EITI"]
 MOTIFS = list(reference.load_exit_motives()["libelle"])

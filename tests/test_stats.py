@@ -11,9 +11,11 @@ import pytest
 from scipy import stats as sps
 
 from iae_impact import stats
+from iae_impact.analysis.stats import MIN_N
+from iae_impact.base.paths import DEMO_DIR
 from iae_impact.indicators import PROFILE_COVARIATES, compute_indicators, examined_exits
 from iae_impact.ingest import read_dataset
-from iae_impact.paths import DEMO_DIR
+from iae_impact.report import charts, text_stats
 
 matplotlib.use("Agg")
 
@@ -162,7 +164,7 @@ def test_homogeneity_test_on_a_hand_computed_table():
     assert r["statistic"] == pytest.approx(16 / 3)
     assert r["dof"] == 1 and r["n"] == 80 and r["n_groups"] == 2
     assert r["p_value"] == pytest.approx(sps.chi2.sf(16 / 3, 1))
-    assert r["warning"] is None and r["p_value_monte_carlo"] is None
+    assert r["raison"] is None and text_stats.homogeneity_warning(r) is None and r["p_value_monte_carlo"] is None
     json.dumps(r)
 
 
@@ -172,15 +174,15 @@ def test_homogeneity_test_matches_scipy_and_warns_on_small_expected_counts():
     ref = sps.chi2_contingency(table[:3], correction=False)
     assert (r["statistic"], r["p_value"], r["dof"]) == (pytest.approx(ref[0]), pytest.approx(ref[1]), ref[2])
     assert r["n_groups"] == 3 and r["cells_expected_below_5"] == int((ref[3] < 5).sum()) > 0
-    assert "inférieur à 5" in r["warning"]
+    assert r["raison"] == "effectifs_attendus_faibles" and "inférieur à 5" in text_stats.homogeneity_warning(r)
     assert 0 < r["p_value_monte_carlo"] <= 1
     assert abs(r["p_value_monte_carlo"] - r["p_value"]) < 0.05
-    assert "Attention" in stats.describe_homogeneity(r)
+    assert "Attention" in text_stats.describe_homogeneity(r)
 
 
 def test_homogeneity_test_needs_two_groups():
     r = stats.homogeneity_test([[10, 5]])
-    assert np.isnan(r["p_value"]) and r["warning"]
+    assert np.isnan(r["p_value"]) and text_stats.homogeneity_warning(r)
 
 
 # --------------------------------------------------------------------------- trend
@@ -193,7 +195,7 @@ def test_trend_recovers_a_planted_positive_year_effect():
     assert t["site_effects"] and t["n"] == 2100 and t["n_sites"] == 3
     assert t["ci_low"] > 1 and t["odds_ratio"] > 1 and t["p_value"] < 0.001
     assert t["ci_low"] < np.exp(0.15) < t["ci_high"]
-    assert "augmente" in stats.describe_trend(t)
+    assert "augmente" in text_stats.describe_trend(t)
     json.dumps(t)
 
 
@@ -213,18 +215,18 @@ def test_trend_with_a_single_site_has_no_site_effect_and_a_falling_rate():
     t = stats.trend_odds_ratio(exits)
     assert not t["site_effects"] and t["formula"] == "sortie_dynamique ~ annee_c"
     assert t["ci_high"] < 1
-    assert "diminue" in stats.describe_trend(t)
+    assert "diminue" in text_stats.describe_trend(t)
 
 
 def test_trend_under_perfect_separation_returns_nan_with_a_french_note():
     exits = pd.DataFrame({"site": "A", "annee": np.repeat([2020, 2021, 2022, 2023], 10),
                           "sortie_dynamique": np.repeat([0, 0, 1, 1], 10)})
     t = stats.trend_odds_ratio(exits)
-    assert np.isnan(t["odds_ratio"]) and "séparation" in t["note"]
+    assert np.isnan(t["odds_ratio"]) and t["raison"] == "separation" and "séparation" in text_stats.trend_note(t)
     constant = exits.assign(sortie_dynamique=1)
-    assert "même issue" in stats.trend_odds_ratio(constant)["note"]
-    assert "une seule année" in stats.trend_odds_ratio(exits[exits["annee"] == 2020])["note"]
-    assert "séparation" in stats.describe_trend(t)
+    assert "même issue" in text_stats.trend_note(stats.trend_odds_ratio(constant))
+    assert "une seule année (2020)" in text_stats.trend_note(stats.trend_odds_ratio(exits[exits["annee"] == 2020]))
+    assert "séparation" in text_stats.describe_trend(t)
 
 
 def test_trend_drops_sites_whose_outcome_never_varies():
@@ -288,7 +290,7 @@ def test_a_group_alone_in_its_dispositif_has_no_comparator(planted):
     assert comp.loc["D", "funnel_95"] == 0
     reference = exits.loc[exits["site"] != "D", "sortie_dynamique"].mean()
     assert comp.attrs["model"]["reference_rate"] == pytest.approx(reference)
-    assert any("Sans point de comparaison" in s and "D" in s for s in stats.describe_comparison(comp.reset_index()))
+    assert any("Sans point de comparaison" in s and "D" in s for s in text_stats.describe_comparison(comp.reset_index()))
 
 
 def test_risk_adjustment_on_the_demo_and_its_sentences(demo_exits):
@@ -297,7 +299,7 @@ def test_risk_adjustment_on_the_demo_and_its_sentences(demo_exits):
     assert "age_moins_26" in model["covariates"] and "C(dispositif)" in model["formula"]
     assert comp.set_index("site").loc["Toulouse", "no_comparator"]  # the only AI
     assert comp["expected"].sum() == pytest.approx(comp["observed"].sum(), rel=1e-7)
-    sentences = stats.describe_comparison(comp)
+    sentences = text_stats.describe_comparison(comp)
     assert sentences and all(isinstance(s, str) for s in sentences)
     only_2024 = stats.risk_adjusted_comparison(demo_exits, annees=[2024])
     assert only_2024["n"].sum() == (demo_exits["annee"] == 2024).sum()
@@ -309,7 +311,7 @@ def test_funnel_figure_has_french_alt_text(planted):
     import matplotlib.pyplot as plt
 
     comp = stats.risk_adjusted_comparison(planted, covariates=COVS)
-    fig, alt = stats.funnel_figure(comp, comp.attrs["model"]["reference_rate"], "Essai", highlight=["D"])
+    fig, alt = charts.funnel_figure(comp, comp.attrs["model"]["reference_rate"], "Essai", highlight=["D"])
     try:
         assert "entonnoir" in alt and "D : 400 sorties" in alt and "au-dessus des limites" in alt
         ax = fig.axes[0]
@@ -327,12 +329,12 @@ def test_perimeter_vs_expected_on_the_demo(demo):
     assert r is not None
     json.dumps(r)  # plain Python values only
     assert r["years"] == [2023, 2024, 2025] and r["dispositifs"] == ["ACI"]
-    assert r["n"] >= stats.MIN_N and r["n_reference"] > r["n"]
+    assert r["n"] >= MIN_N and r["n_reference"] > r["n"]
     assert r["oe_ratio"] == pytest.approx(r["observed"] / r["expected"])
     assert r["oe_low"] < r["oe_ratio"] < r["oe_high"]
     assert sum(g["expected"] for g in r["groups"]) == pytest.approx(sum(g["observed"] for g in r["groups"]))
     assert [g["site"] for g in r["groups"] if g["in_perimeter"]] == ["Narbonne"]
-    sentence = stats.describe_perimeter(r, "l'atelier de Narbonne")
+    sentence = text_stats.describe_perimeter(r, "l'atelier de Narbonne")
     assert sentence.startswith("Sur 2023-2025") and "attendu" in sentence
 
 
@@ -343,7 +345,7 @@ def test_perimeter_vs_expected_on_the_demo(demo):
 ])
 def test_perimeter_vs_expected_is_none_without_comparison(demo, perimeter):
     assert stats.perimeter_vs_expected(demo, 2024, **perimeter) is None
-    assert stats.describe_perimeter(None) is None
+    assert text_stats.describe_perimeter(None) is None
 
 
 def test_perimeter_vs_expected_needs_enough_exits(demo):

@@ -9,9 +9,12 @@ import pandas as pd
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from iae_impact import ingest, reference, schema
-from iae_impact.pseudonym import ENV_KEY, ENV_KEY_FILE
-from iae_impact.template import DOC_SHEET, KIND_LABELS, LAST_ROW, LISTS_SHEET, write_template
+from iae_impact import ingest
+from iae_impact.data import schema
+from iae_impact.data.pseudonym import ENV_KEY, ENV_KEY_FILE
+from iae_impact.data.read_xlsx import IGNORED_SHEETS
+from iae_impact.data.template import DOC_SHEET, KIND_LABELS, LAST_ROW, LISTS_SHEET, write_template
+from iae_impact.rules import tables as reference
 
 OPTIONAL_SHEETS = [s for s, sch in schema.sheet_schemas().items() if not sch.metadata["obligatoire"]]
 ROWS = [
@@ -66,7 +69,7 @@ def test_every_schema_sheet_and_column_is_in_the_template(written):
     wb = load_workbook(written)
     schemas = schema.sheet_schemas()
     assert wb.sheetnames == [DOC_SHEET, *schemas, LISTS_SHEET]
-    assert {DOC_SHEET, LISTS_SHEET} <= set(ingest.IGNORED_SHEETS)
+    assert {DOC_SHEET, LISTS_SHEET} <= set(IGNORED_SHEETS)
     expected_doc = []
     for sheet in schemas:
         specs = schema.column_specs(sheet)

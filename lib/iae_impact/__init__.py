@@ -1,8 +1,18 @@
-"""iae-impact: official insertion indicators, fair comparisons and advocacy briefs for SIAE."""
+"""iae-impact: official insertion indicators, fair comparisons and advocacy briefs for SIAE.
 
-from importlib.metadata import PackageNotFoundError, version
+The package is layered (see README, « Architecture »): ``base`` → ``rules`` → ``data`` → ``analysis`` →
+``report`` → ``run``, each importing only from the layers before it. The modules at this level
+(``ingest``, ``indicators``, ``impact``, ``money``, ``stats``, ``cli``) only re-export, for the tools
+that call the package by those names.
 
-try:
-    __version__ = version("iae-impact")
-except PackageNotFoundError:  # running from a source tree without installation
-    __version__ = "0.0.0"
+Importing the package pins BLAS to one thread unless the environment already says otherwise
+(:mod:`iae_impact.base.threads`): done here, before numpy is first imported.
+"""
+
+from .base.threads import pin_blas_threads
+
+pin_blas_threads()
+
+from .base.version import __version__  # noqa: E402 - after the thread pinning, on purpose
+
+__all__ = ["__version__"]

@@ -1,0 +1,98 @@
+"""Atomic writing of outputs: a failed run leaves no half-written file."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+
+@contextmanager
+def atomic_directory(target: Path) -> Iterator[Path]:
+    """Yield a temporary directory beside ``target``; on success its files replace those of ``target``."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+    try:
+        yield tmp
+        target.mkdir(exist_ok=True)
+        for item in sorted(tmp.iterdir()):
+            os.replace(item, target / item.name)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+@contextmanager
+def atomic_path(path: Path, suffix: str = "") -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; it replaces ``path`` only if the block succeeds."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
+def write_atomic_text(path: Path, text: str, encoding: str = "utf-8") -> Path:
+    """Write ``text`` to ``path`` through a temporary file in the same directory."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding=encoding, newline="")
+    return Path(path)
+
+
+def write_atomic_bytes(path: Path, data: bytes, mode: int = 0o644) -> Path:
+    """Write ``data`` to a hidden temporary file beside ``path``, flushed to disk, then rename it over ``path``
+    (files meant to be committed or shared: readable by all, ``mode``)."""
+    with atomic_path(path, suffix=".tmp") as tmp:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
+    return Path(path)
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return None if np.isnan(value) else float(value)
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    raise TypeError(f"non sérialisable : {type(value).__name__}")
+
+
+def write_json(path: Path, data: dict) -> Path:
+    """Write a JSON summary (sorted keys, UTF-8, NaN as null) atomically."""
+    text = json.dumps(_clean_nans(data), ensure_ascii=False, indent=2, sort_keys=True, default=_json_default)
+    return write_atomic_text(path, text + "\n")
+
+
+def _clean_nans(value: object) -> object:
+    if isinstance(value, dict):
+        return {k: _clean_nans(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean_nans(v) for v in value]
+    if isinstance(value, float) and np.isnan(value):
+        return None
+    return value
+
+
+def write_table(df: pd.DataFrame, directory: Path, stem: str) -> list[Path]:
+    """Write ``stem.parquet``, ``stem.csv`` (comma, point) and ``stem_fr.csv`` (semicolon, decimal comma)."""
+    directory = Path(directory)
+    paths = [directory / f"{stem}.parquet", directory / f"{stem}.csv", directory / f"{stem}_fr.csv"]
+    df.to_parquet(paths[0], index=False)
+    df.to_csv(paths[1], index=False)
+    df.to_csv(paths[2], index=False, sep=";", decimal=",", encoding="utf-8-sig")
+    return paths

@@ -1,0 +1,252 @@
+"""Read a structure's records (XLSX workbook, folder of CSV or parquet files) into a validated dataset.
+
+Contract: every input row is accepted or rejected with a reason (file, sheet, row,
+column, value, French message); all problems are reported at once; invalid input
+raises :class:`DonneesInvalides` and nothing is written; identifiers are replaced by
+a keyed hash before the dataset leaves this module; raw files are only read.
+French exports are detected, not asked for: ``;`` or ``,`` separators, UTF-8 (with
+or without BOM) or cp1252, decimal commas, dd/mm/yyyy or ISO dates, Excel dates.
+
+Two paths, one set of rules. Text cells (CSV, XLSX) are parsed column by column. Parquet
+columns already of the right type (dates, numbers, booleans) are taken as they are; only the
+other columns go through the text rules, applied once per distinct value rather than once per
+row, so that a national file (a million parcours, twelve million monthly hour rows) is read in
+seconds. In a parquet file the « ligne » of a problem is the rank of the data row, the first
+row being 1 (there is no header line).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import sys
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..base.paths import resolve
+from .crosschecks import cross_checks, points_at_rows
+from .model import PARQUET_SUFFIXES, SHEETS, BilanFeuille, Dataset, DonneesInvalides, Probleme
+from .pseudonym import categorical_from_codes, existing_key, load_key, pseudonymise, start_codes
+from .raw import FichierIllisible, RawSheet, fold_header
+from .read_csv import parser_message, read_csv_sheet
+from .read_parquet import PARQUET_MAGIC, read_parquet_sheet
+from .read_xlsx import XLSX_SUFFIXES, ZIP_MAGIC, read_xlsx_sheets
+from .validation import typed_sheet
+
+
+def _sheet_of_csv(path: Path) -> str | None:
+    tokens = fold_header(path.stem).split()
+    return tokens[0] if tokens and tokens[0] in SHEETS else None
+
+
+def _collect(path: Path) -> tuple[list[RawSheet], dict[str, str], list[Probleme], list[Probleme]]:
+    """Read every sheet of the input; returns sheets, file checksums, problems, warnings."""
+    problems: list[Probleme] = []
+    warnings: list[Probleme] = []
+    if not path.exists():
+        raise DonneesInvalides([Probleme(str(path), None, None, None, None, "fichier ou dossier introuvable")])
+    files = sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith((".", "~$"))) \
+        if path.is_dir() else [path]
+    sheets: list[RawSheet] = []
+    checksums: dict[str, str] = {}
+    for f in files:
+        suffix = f.suffix.lower()
+        if path.is_dir() and suffix not in (".csv", ".txt", *XLSX_SUFFIXES, *PARQUET_SUFFIXES):
+            continue
+        data = f.read_bytes()
+        checksums[f.name] = hashlib.sha256(data).hexdigest()
+        if suffix in PARQUET_SUFFIXES or (data.startswith(PARQUET_MAGIC) and data.endswith(PARQUET_MAGIC)):
+            del data
+            feuille = _sheet_of_csv(f) if path.is_dir() else "parcours"  # a lone file is the parcours sheet
+            if feuille is None:
+                warnings.append(Probleme(f.name, None, None, None, None,
+                                         "fichier ignoré : son nom ne commence pas par un nom d'onglet "
+                                         f"({', '.join(SHEETS)})"))
+                continue
+            try:
+                sheets.append(read_parquet_sheet(f, feuille))
+            except FichierIllisible as exc:
+                problems.append(Probleme(f.name, feuille, None, None, None, str(exc)))
+            continue
+        if data.startswith(ZIP_MAGIC) or suffix in XLSX_SUFFIXES:
+            try:
+                found, warn = read_xlsx_sheets(f)
+            except (zipfile.BadZipFile, ValueError, KeyError, OSError) as exc:
+                problems.append(Probleme(f.name, None, None, None, None,
+                                         f"classeur Excel illisible ou endommagé ({type(exc).__name__})"))
+                continue
+            sheets += found
+            warnings += warn
+            continue
+        feuille = _sheet_of_csv(f) if path.is_dir() else "parcours"  # a lone CSV file is the parcours sheet
+        if feuille is None:
+            warnings.append(Probleme(f.name, None, None, None, None,
+                                     "fichier ignoré : son nom ne commence pas par un nom d'onglet "
+                                     f"({', '.join(SHEETS)})"))
+            continue
+        try:
+            sheet, warn = read_csv_sheet(f, feuille)
+        except FichierIllisible as exc:
+            problems.append(Probleme(f.name, feuille, None, None, None, str(exc)))
+            continue
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:
+            problems.append(Probleme(f.name, feuille, None, None, None,
+                                     f"fichier CSV illisible ({parser_message(exc)})"))
+            continue
+        sheets.append(sheet)
+        warnings += warn
+    return sheets, checksums, problems, warnings
+
+
+
+
+
+
+
+
+
+
+def _pseudonymised_hours(ids: pd.Series, parcours_ids: pd.Series, key: bytes, aligned: bool) -> pd.Series:
+    """The hours' parcours identifiers, pseudonymised: when they point at the parcours rows (``aligned``),
+    the codes already computed for ``parcours`` are reused, else each distinct value is hashed."""
+    if aligned:
+        codes = parcours_ids.to_numpy(dtype=object)
+        # a categorical comes back from pseudonymise only when its codes are distinct (and parcours are unique)
+        if isinstance(parcours_ids.dtype, pd.CategoricalDtype) or len(set(codes)) == len(codes):
+            return pd.Series(categorical_from_codes(ids.cat.codes.to_numpy(), codes, unique=True),
+                             index=ids.index, name=ids.name)
+    return pseudonymise(ids, key, "C")
+
+
+def _categorical_to_object(values: pd.Series) -> pd.Series:
+    """A categorical text column as plain objects, None where missing (as read from text)."""
+    codes = values.cat.codes.to_numpy()
+    categories = np.append(values.cat.categories.to_numpy(dtype=object), None)
+    return pd.Series(categories[codes], index=values.index, name=values.name, dtype=object)
+
+
+def read_dataset(path: str | Path, *, pseudonymiser: bool = True) -> Dataset:
+    """Read, validate and pseudonymise an XLSX workbook, a folder of CSV or parquet files, or one parquet file.
+
+    Raises :class:`DonneesInvalides` listing every problem when the input cannot be used.
+    Set ``pseudonymiser=False`` only for tests on fictional data.
+
+    Numbers and dates are plain numpy columns (``int64``, ``float64``, ``datetime64[ns]``), yes/no
+    columns ``boolean``, text columns ``object``; from parquet, ``heures.id_parcours`` is a categorical
+    whose categories are the parcours identifiers in the order of the ``parcours`` rows (its codes are
+    row positions in ``parcours``), so that 12 million hour rows hold no per-row string.
+    """
+    path = resolve(path)
+    raws, checksums, problems, warnings = _collect(path)
+    origin: dict[str, RawSheet] = {}
+    for raw in raws:
+        if raw.feuille in origin:
+            problems.append(Probleme(raw.fichier, raw.feuille, None, None, None,
+                                     f"onglet « {raw.feuille} » fourni deux fois (aussi dans "
+                                     f"« {origin[raw.feuille].fichier} »)"))
+            continue
+        origin[raw.feuille] = raw
+    if "parcours" not in origin and not problems:
+        problems.append(Probleme(path.name, None, None, None, None,
+                                 "aucun onglet « parcours » : c'est le seul onglet obligatoire"))
+    frames: dict[str, pd.DataFrame] = {}
+    sheet_problems: dict[str, list[Probleme]] = {}
+    parsed: dict[str, tuple] = {}
+    identifiers: dict = {}
+    pending: dict = {}
+    def start(columns: dict) -> None:
+        if pseudonymiser and not problems:
+            pending.update(_start_pseudonyms(columns))
+
+    for name in sorted(origin, key=lambda sheet: sheet != "parcours"):  # the parcours first: the hours use them
+        parsed[name] = typed_sheet(origin[name], identifiers, start if name == "parcours" else None)
+        origin[name].release()  # parsed: the arrow copy of a parquet file can go
+    identifiers.clear()
+    _release_arrow_memory()
+    for name in origin:
+        typed, probs, warns = parsed[name]
+        frames[name] = typed
+        sheet_problems[name] = probs
+        warnings += warns
+    try:
+        return _finish(path, origin, frames, sheet_problems, problems, warnings, checksums, pseudonymiser, pending)
+    finally:
+        for started in pending.values():  # rejected data: the helper stops, nothing is kept
+            started.cancel()
+
+
+def _release_arrow_memory() -> None:
+    """Give back to the system what arrow's allocator keeps once the tables are released."""
+    if "pyarrow" in sys.modules:
+        sys.modules["pyarrow"].default_memory_pool().release_unused()
+
+
+def _start_pseudonyms(identifiers: dict[str, pd.Series]) -> dict:
+    """Start hashing the parcours' identifiers in a helper process while the rest is read and checked
+    (large parquet input, key already there: nothing is created before the data are accepted). Used
+    only if the columns are still these categoricals when the data are accepted."""
+    columns = [c for c, values in identifiers.items() if isinstance(values.dtype, pd.CategoricalDtype)]
+    key = existing_key() if columns else None
+    if key is None:
+        return {}
+    started = start_codes([identifiers[c].cat.categories for c in columns], key,
+                          ["P" if c == "id_personne" else "C" for c in columns])
+    return dict(zip(columns, started, strict=True)) if started else {}
+
+
+def _finish(path: Path, origin: dict, frames: dict, sheet_problems: dict, problems: list, warnings: list,
+            checksums: dict, pseudonymiser: bool, pending: dict) -> Dataset:
+    """Cross-sheet rules, row accounting, then pseudonymisation; raises :class:`DonneesInvalides`."""
+    bilan: list[BilanFeuille] = []
+    if "parcours" in frames and not any(sheet_problems.values()) and not problems:
+        cross, cross_warn = cross_checks(frames, origin)
+        warnings += cross_warn
+        for prob in cross:
+            sheet_problems.setdefault(prob.feuille or "parcours", []).append(prob)
+    for name, raw in origin.items():
+        blank = raw.blank
+        header = raw.header_line
+        rows = {p.ligne for p in sheet_problems[name] if p.ligne is not None and p.ligne != header}
+        header_problem = any(p.ligne is None or p.ligne == header for p in sheet_problems[name])
+        read = int((~blank).sum())
+        bilan.append(BilanFeuille(raw.fichier, name, read, read if header_problem else len(rows), int(blank.sum())))
+        problems += sheet_problems[name]
+    if "parcours" in frames and frames["parcours"].empty and not problems:
+        problems.append(Probleme(origin["parcours"].fichier, "parcours", None, None, None,
+                                 "l'onglet « parcours » ne contient aucune ligne"))
+    if problems:
+        raise DonneesInvalides(problems, bilan)
+    frames = {name: f for name, f in frames.items() if name == "parcours" or not f.empty}  # empty = absent
+
+    p = frames["parcours"]
+    h = frames.get("heures")
+    if pseudonymiser:
+        key = load_key()
+        aligned = h is not None and points_at_rows(h["id_parcours"], p["id_parcours"])
+        p["id_personne"] = pseudonymise(p["id_personne"], key, "P", pending.pop("id_personne", None))
+        p["id_parcours"] = pseudonymise(p["id_parcours"], key, "C", pending.pop("id_parcours", None))
+        if h is not None:
+            h["id_parcours"] = _pseudonymised_hours(h["id_parcours"], p["id_parcours"], key, aligned)
+        if "candidats" in frames and "id_personne" in frames["candidats"]:
+            frames["candidats"]["id_personne"] = pseudonymise(frames["candidats"]["id_personne"], key, "P")
+    for name, frame in frames.items():  # text as plain objects, except the hours' parcours identifiers
+        for column in frame.columns:
+            if isinstance(frame[column].dtype, pd.CategoricalDtype) and not (name == "heures"
+                                                                              and column == "id_parcours"):
+                frame[column] = _categorical_to_object(frame[column])
+    for frame in frames.values():
+        frame.index.name = "ligne"
+    return Dataset(
+        parcours=p,
+        heures=frames.get("heures"),
+        conventions=frames.get("conventions"),
+        sites=frames.get("sites"),
+        candidats=frames.get("candidats"),
+        source=str(path),
+        empreintes=checksums,
+        bilan=bilan,
+        avertissements=warnings,
+    )

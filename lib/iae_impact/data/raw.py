@@ -1,0 +1,164 @@
+"""One sheet as read, before any parsing: text cells (CSV, XLSX) or typed arrow columns (parquet), with
+the row numbers the user sees, blank rows, and the header found among the first rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from ..base.text import fold
+from . import schema
+from .model import Probleme
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+class FichierIllisible(Exception):
+    """A file that cannot be read as text or as a workbook (message in French)."""
+
+
+@dataclass
+class RawSheet:
+    """One sheet as read: text cells (CSV, XLSX) or typed columns (parquet)."""
+
+    fichier: str
+    feuille: str
+    frame: pd.DataFrame | None  # text cells, "" = empty; index = row number in the file
+    table: pa.Table | None = None  # parquet: the columns as stored; row label = rank + 1
+    #: Line of the header: problems about a whole column are reported there (None: no header line).
+    header_line: int | None = 1
+    path: Path | None = None  # parquet: the file, read again for a cell once the table is released
+    _blank: np.ndarray | None = field(default=None, repr=False)
+    _columns: list[str] | None = field(default=None, repr=False)
+    _reread: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def columns(self) -> list[str]:
+        if self.frame is not None:
+            return list(self.frame.columns)
+        if self._columns is None:
+            self._columns = list(self.table.column_names)
+        return self._columns
+
+    @property
+    def labels(self) -> pd.Index:
+        """Row numbers as reported to the user."""
+        return self.frame.index if self.frame is not None else pd.RangeIndex(1, len(self.blank) + 1)
+
+    @property
+    def blank(self) -> np.ndarray:
+        """Rows where every cell is empty (ignored, counted apart)."""
+        if self._blank is None:
+            self._blank = _blank_rows(self)
+        return self._blank
+
+    def cell(self, label: int, header: str) -> str:
+        """The cell as the user wrote it (text), for problem messages."""
+        if self.frame is not None:
+            return self.frame.at[label, header]
+        if self.table is not None:
+            column = self.table.column(header)
+        else:  # released once parsed: read that column again (only when a problem needs it)
+            if header not in self._reread:
+                import pyarrow.parquet as pq
+
+                self._reread[header] = pq.read_table(self.path, columns=[header]).column(0)
+            column = self._reread[header]
+        return cell_text(column[int(label) - 1].as_py())
+
+    def release(self) -> None:
+        """Parsed: the typed columns live in the frame now, the arrow copy can go (hundreds of MB)."""
+        if self.frame is None and self.table is not None:
+            self.blank  # noqa: B018 - computed while the table is there
+            self.columns  # noqa: B018
+            self.table = None
+
+
+def _blank_rows(raw: RawSheet) -> np.ndarray:
+    if raw.frame is not None:
+        frame = raw.frame
+        return (frame.eq("").all(axis=1) if len(frame.columns) else pd.Series(True, index=frame.index)).to_numpy()
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    def is_text(column) -> bool:
+        return pa.types.is_string(column.type) or pa.types.is_large_string(column.type)
+
+    blank = np.ones(raw.table.num_rows, dtype=bool)
+    every = True  # every row is still a candidate
+    # columns where only a null is empty first: usually one of them has a value on every row and we stop
+    for column in sorted(raw.table.columns, key=is_text):
+        if not every:
+            candidates = np.flatnonzero(blank)
+            if not len(candidates):
+                break
+            column = column.take(pa.array(candidates))
+        if not is_text(column) and column.null_count == 0:
+            blank[:] = False  # a column filled on every row: no blank row
+            break
+        empty = pc.is_null(column)
+        if is_text(column):
+            empty = pc.or_kleene(empty, pc.equal(pc.utf8_trim_whitespace(column), ""))
+        empty = np.asarray(pc.fill_null(empty, True).to_numpy(zero_copy_only=False), dtype=bool)
+        if every:
+            blank = empty
+            every = False
+        else:
+            blank[candidates] = empty
+    return blank
+
+
+def fold_header(text: object) -> str:
+    """A column header folded for matching (« Date_entrée », « date entree » and « Date d'entrée » alike)."""
+    return fold(text, separators=True)
+
+
+def cell_text(v: object) -> str:
+    """Excel cells arrive typed: turn them into the same text a CSV would hold."""
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return ""
+    if isinstance(v, pd.Timestamp | np.datetime64) or hasattr(v, "isoformat"):
+        ts = pd.Timestamp(v)
+        return ts.strftime("%Y-%m-%d") if ts == ts.normalize() else ts.isoformat(sep=" ")
+    if isinstance(v, bool):
+        return "oui" if v else "non"
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v).strip()
+
+
+#: Rows scanned for the header: exports often carry a title or a date above it.
+HEADER_SCAN_ROWS = 10
+
+
+def header_row(rows: list[list[str]], feuille: str) -> int:
+    """Index of the header among the first rows: the first naming two known columns (else the best)."""
+    known = {fold_header(v) for spec in schema.column_specs(feuille) for v in (spec.name, *spec.alias)}
+    best, best_score = 0, 0
+    for i, row in enumerate(rows[:HEADER_SCAN_ROWS]):
+        score = sum(fold_header(c) in known for c in row if str(c).strip())
+        if score >= 2:
+            return i
+        if score > best_score:
+            best, best_score = i, score
+    return best
+
+
+def header_warning(fichier: str, feuille: str, header: int, first_row: int) -> list[Probleme]:
+    if header == 0:
+        return []
+    return [Probleme(fichier, feuille, first_row + header, None, None,
+                     f"en-tête trouvé ligne {first_row + header} : les {header} ligne(s) au-dessus sont ignorées")]
+
+
+def raw_name(raw: RawSheet, column: str) -> str:
+    specs = {s.name: s for s in schema.column_specs(raw.feuille)}
+    variants = {fold_header(v) for v in (column, *specs[column].alias)}
+    for header in raw.columns:
+        if fold_header(header) in variants:
+            return header
+    return column

@@ -1,0 +1,510 @@
+"""Pandera schemas of the input sheets, declared once.
+
+One declaration serves four purposes: validation (``validate``), the typed
+columns the reader parses to (``metadata["type"]``), the header variants it
+accepts (``metadata["alias"]``) and the documentation of the Excel template
+(``description``, ``metadata["valeurs"]``, ``metadata["exemple"]``).
+Messages are French: users read them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from ..rules import tables
+from ..rules.calendar import YEAR_MAX, YEAR_MIN
+
+if TYPE_CHECKING:  # pandera is imported when the schemas are first built: importing this module stays cheap
+    from pandera.pandas import Check, Column, DataFrameSchema
+
+SEXES = ("F", "M")
+BOOLEENS = ("oui", "non")
+DUREES_FT = ("non inscrit", "moins de 6 mois", "6 à 11 mois", "12 à 23 mois", "24 mois et plus")
+
+# Column kinds the reader knows how to parse.
+TEXTE, CODE, DATE, ENTIER, DECIMAL, BOOLEEN, MOTIF, SEXE, DUREE_FT = (
+    "texte", "code", "date", "entier", "decimal", "booleen", "motif", "sexe", "duree_ft",
+)  # fmt: skip
+
+#: dtype of each kind in a validated frame (plain numpy where possible, for statsmodels).
+KIND_DTYPES = {
+    TEXTE: str, CODE: str, MOTIF: str, SEXE: str, DUREE_FT: str,
+    DATE: "datetime64[ns]", ENTIER: "int64", DECIMAL: "float64", BOOLEEN: "boolean",
+}  # fmt: skip
+
+
+def _values(kind: str, values: tuple[str, ...] | None) -> tuple[str, ...] | None:
+    if values is not None:
+        return values
+    return {SEXE: SEXES, BOOLEEN: BOOLEENS, DUREE_FT: DUREES_FT}.get(kind)
+
+
+def _col(
+    kind: str,
+    description: str,
+    *,
+    required: bool = True,
+    nullable: bool = False,
+    checks: list[Check] | None = None,
+    alias: tuple[str, ...] = (),
+    values: tuple[str, ...] | None = None,
+    example: str = "",
+    dtype: object = None,
+    unique: bool = False,
+) -> Column:
+    from pandera.pandas import Check, Column
+
+    values = _values(kind, values)
+    checks = list(checks or [])
+    if values is not None and kind not in (BOOLEEN,):
+        allowed = set(values)
+        listed = ", ".join(values) if len(values) <= 12 else "voir l'onglet « listes » du modèle"
+        checks.append(
+            Check(lambda s, a=allowed: s.isin(a), ignore_na=True, error=f"valeur non reconnue (attendu : {listed})")
+        )
+    # An integer column with missing values is stored as float (plain numpy, NaN).
+    if dtype is None:
+        dtype = "float64" if (kind == ENTIER and nullable) else KIND_DTYPES[kind]
+    return Column(
+        dtype,
+        checks=checks,
+        nullable=nullable,
+        required=required,
+        unique=unique,
+        report_duplicates="all",
+        description=description,
+        metadata={"type": kind, "alias": alias, "valeurs": values, "exemple": example},
+    )
+
+
+def _not_future(s: pd.Series) -> pd.Series:
+    return s <= pd.Timestamp(dt.date.today())
+
+
+@lru_cache(maxsize=1)
+def _shared_checks() -> dict[str, Check]:
+    from pandera.pandas import Check
+
+    return {
+        "NON_NEGATIF": Check.ge(0, error="la valeur ne peut pas être négative"),
+        "PAS_FUTUR": Check(_not_future, ignore_na=True, error="la date est dans le futur"),
+        "ANNEE_VALIDE": Check.in_range(YEAR_MIN, YEAR_MAX,
+                                       error=f"l'année doit être comprise entre {YEAR_MIN} et {YEAR_MAX}"),
+    }
+
+
+def __getattr__(name: str):  # NON_NEGATIF, PAS_FUTUR, ANNEE_VALIDE: built with the schemas, on first use
+    if name in ("NON_NEGATIF", "PAS_FUTUR", "ANNEE_VALIDE"):
+        return _shared_checks()[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# Row-level checks: their message names the column the user must fix.
+MSG_DATES_INVERSEES = "la date de sortie est antérieure à la date d'entrée"
+MSG_MOTIF_MANQUANT = "une date de sortie est renseignée mais pas le motif de sortie"
+MSG_MOTIF_SANS_DATE = "un motif de sortie est renseigné sans date de sortie"
+MSG_HEURES_INVRAISEMBLABLES = ("plus d'heures que la durée du parcours n'en permet (48 heures par semaine au "
+                               "plus, durée maximale légale)")
+#: Legal maximum working week (code du travail, L3121-20): bounds the total hours of a parcours.
+MAX_WEEKLY_HOURS = 48
+ROW_CHECK_COLUMN = {
+    MSG_HEURES_INVRAISEMBLABLES: "heures_travaillees",
+    MSG_DATES_INVERSEES: "date_sortie",
+    MSG_MOTIF_MANQUANT: "motif_sortie",
+    MSG_MOTIF_SANS_DATE: "date_sortie",
+}
+
+
+def _dates_ordered(df: pd.DataFrame) -> pd.Series:
+    unknown = df["date_sortie"].isna() | df["date_entree"].isna()  # a missing date is reported on its own
+    return unknown | (df["date_sortie"] >= df["date_entree"])
+
+
+def _plausible_hours(df: pd.DataFrame) -> pd.Series:
+    if "heures_travaillees" not in df:
+        return pd.Series(True, index=df.index)
+    end = df["date_sortie"].fillna(pd.Timestamp(dt.date.today()))
+    weeks = ((end - df["date_entree"]).dt.days + 1) / 7
+    limit = MAX_WEEKLY_HOURS * weeks.clip(lower=1)  # dates in the future or reversed: reported on their own
+    return df["heures_travaillees"].isna() | ~(weeks > 0) | (df["heures_travaillees"] <= limit)
+
+
+def _exit_has_motive(df: pd.DataFrame) -> pd.Series:
+    return df["date_sortie"].isna() | df["motif_sortie"].notna()
+
+
+def _motive_has_exit(df: pd.DataFrame) -> pd.Series:
+    return df["motif_sortie"].isna() | df["date_sortie"].notna()
+
+
+def _profile_columns() -> dict[str, Column]:
+    """Profile columns shared by ``parcours`` and ``candidats``."""
+    from pandera.pandas import Check
+
+    levels = tuple(tables.load_education_levels()["code"])
+    this_year = dt.date.today().year
+    return {
+        "sexe": _col(SEXE, "Sexe : F ou M (Femme/Homme, Mme/M. acceptés).", required=False,
+                     nullable=True, alias=("genre", "civilite", "civilité"), example="F"),
+        "annee_naissance": _col(
+            ENTIER, "Année de naissance (l'année seule : jamais la date complète).",
+            required=False, nullable=True,
+            checks=[Check.in_range(1900, this_year, error=f"l'année de naissance doit être entre 1900 et {this_year}")],
+            alias=("année de naissance", "annee naissance", "naissance"), example="1985"),
+        "niveau_formation": _col(
+            CODE, "Niveau de formation, code ASP (00, 01, 10 … 70 ; voir l'onglet listes).",
+            required=False, nullable=True, values=levels,
+            alias=("niveau de formation", "niveau", "code niveau formation"), example="50"),
+        "beneficiaire_rsa": _col(BOOLEEN, "Bénéficiaire du RSA à l'entrée : oui / non.", required=False,
+                                 nullable=True, alias=("rsa", "bénéficiaire rsa", "beneficiaire du rsa", "brsa"),
+                                 example="oui"),
+        "duree_inscription_ft": _col(
+            DUREE_FT, "Durée d'inscription à France Travail à l'entrée (catégorie, code ASP 01–04 ou nombre de mois).",
+            required=False, nullable=True,
+            alias=("durée d'inscription france travail", "duree inscription pole emploi",
+                   "durée inscription pôle emploi", "anciennete chomage", "ancienneté de chômage"),
+            example="12 à 23 mois"),
+        "residant_qpv": _col(BOOLEEN, "Réside dans un quartier prioritaire (QPV) : oui / non.", required=False,
+                             nullable=True, alias=("qpv", "résidant qpv", "resident qpv"), example="non"),
+        "residant_zrr": _col(BOOLEEN, "Réside en zone de revitalisation rurale (ZRR) : oui / non.", required=False,
+                             nullable=True, alias=("zrr", "résidant zrr", "resident zrr"), example="oui"),
+        "rqth": _col(BOOLEEN, "Reconnaissance de la qualité de travailleur handicapé : oui / non.", required=False,
+                     nullable=True, alias=("travailleur handicapé", "th"), example="non"),
+        "orienteur": _col(TEXTE, "Qui a orienté la personne (France Travail, Mission locale, CD…).",
+                          required=False, nullable=True, alias=("prescripteur", "orienté par"),
+                          example="France Travail"),
+    }
+
+
+@lru_cache(maxsize=1)
+def sheet_schemas() -> dict[str, DataFrameSchema]:
+    """The schema of every input sheet, in the order of the template."""
+    from pandera.pandas import Check, DataFrameSchema
+
+    NON_NEGATIF, PAS_FUTUR, ANNEE_VALIDE = (_shared_checks()[k] for k in ("NON_NEGATIF", "PAS_FUTUR",  # noqa: N806
+                                                                           "ANNEE_VALIDE"))
+    dispositifs = tuple(tables.load_dispositifs()["dispositif"])
+    motives = tuple(tables.load_exit_motives()["libelle"])
+    parcours = DataFrameSchema(
+        {
+            "id_parcours": _col(TEXTE, "Identifiant du parcours (facultatif ; obligatoire si l'onglet heures est rempli).",
+                                required=False, unique=True, alias=("id parcours", "identifiant parcours", "n° parcours",
+                                                       "numero parcours", "id contrat"), example="P-0001"),
+            "id_personne": _col(TEXTE, "Identifiant de la personne, le même dans tous ses parcours. Il est remplacé "
+                                "par un code chiffré (clé hors du dépôt) avant toute écriture.",
+                                alias=("id personne", "identifiant personne", "identifiant", "id salarie",
+                                       "id salarié", "matricule", "n° salarié"), example="SAL-0001"),
+            "structure": _col(TEXTE, "Nom de la structure porteuse.", alias=("nom structure", "siae", "structure porteuse",
+                                                                          "association"), example="Mon association"),
+            "site": _col(TEXTE, "Site ou antenne (si absent : le nom de la structure).", required=False,
+                         alias=("antenne", "lieu", "établissement", "etablissement"), example="Narbonne"),
+            "dispositif": _col(CODE, "ACI, AI, EI, ETTI, EITI ou ACCOMPAGNEMENT (programme non salarié).",
+                               values=dispositifs, alias=("type", "mesure", "type de structure", "type siae",
+                                                          "type de dispositif"), example="ACI"),
+            "action": _col(TEXTE, "Libellé libre de l'action (atelier, chantier…).", required=False, nullable=True,
+                           alias=("atelier", "chantier", "activité", "activite", "support"), example="Atelier meubles"),
+            "date_entree": _col(DATE, "Date d'entrée dans le parcours (jj/mm/aaaa).",
+                                checks=[PAS_FUTUR],
+                                alias=("date d'entrée", "date entree", "date d'embauche", "date embauche",
+                                       "date de début", "date debut", "entrée", "entree"), example="15/03/2023"),
+            "date_sortie": _col(DATE, "Date de sortie (vide si le parcours est en cours).", required=False, nullable=True,
+                                checks=[PAS_FUTUR],
+                                alias=("date de sortie", "date sortie", "date de fin", "date sortie définitive",
+                                       "sortie"), example="30/06/2024"),
+            "motif_sortie": _col(MOTIF, "Motif de sortie : libellé ou code ASP (obligatoire si une date de sortie est "
+                                 "renseignée).", required=False, nullable=True, values=motives,
+                                 alias=("motif de sortie", "motif", "motif sortie", "code motif sortie"),
+                                 example="Embauche en CDI non aidé"),
+            "heures_travaillees": _col(DECIMAL, "Total des heures travaillées du parcours (utilisé si l'onglet heures "
+                                       "est absent pour ce parcours).", required=False, nullable=True,
+                                       checks=[NON_NEGATIF],
+                                       alias=("heures travaillées", "heures", "total heures", "nombre d'heures",
+                                              "nb heures"), example="1200,5"),
+            **_profile_columns(),
+            "en_emploi_6_mois": _col(BOOLEEN, "Suivi : en emploi 6 mois après la sortie (oui / non), si connu.",
+                                     required=False, nullable=True,
+                                     alias=("emploi à 6 mois", "emploi 6 mois", "en emploi a 6 mois"), example="oui"),
+        },
+        checks=[
+            Check(_dates_ordered, error=MSG_DATES_INVERSEES),
+            Check(_plausible_hours, error=MSG_HEURES_INVRAISEMBLABLES),
+            Check(_exit_has_motive, error=MSG_MOTIF_MANQUANT),
+            Check(_motive_has_exit, error=MSG_MOTIF_SANS_DATE),
+        ],
+        unique=["id_personne", "structure", "site", "dispositif", "date_entree"],
+        report_duplicates="all",
+        name="parcours",
+        description="Un parcours par ligne : une personne × une structure × un dispositif (obligatoire).",
+        metadata={"obligatoire": True},
+    )
+    heures = DataFrameSchema(
+        {
+            "id_parcours": _col(TEXTE, "Identifiant du parcours (celui de l'onglet parcours).",
+                                alias=("id parcours", "identifiant parcours", "n° parcours", "id contrat"),
+                                example="P-0001"),
+            "annee": _col(ENTIER, "Année.", checks=[ANNEE_VALIDE], alias=("année", "an"), example="2024"),
+            "mois": _col(ENTIER, "Mois (1 à 12).", checks=[Check.in_range(1, 12, error="le mois doit être entre 1 et 12")],
+                         example="3"),
+            "heures": _col(DECIMAL, "Heures travaillées dans le mois.",
+                           checks=[NON_NEGATIF, Check.le(744, error="plus d'heures que le mois n'en compte (744 h)")],
+                           alias=("heures travaillées", "nb heures", "nombre d'heures"), example="86,5"),
+        },
+        unique=["id_parcours", "annee", "mois"],
+        report_duplicates="all",
+        name="heures",
+        description="Heures travaillées par parcours et par mois (facultatif, préféré au total).",
+        metadata={"obligatoire": False},
+    )
+    montant = {"checks": [NON_NEGATIF], "required": False, "nullable": True}
+    conventions = DataFrameSchema(
+        {
+            "structure": _col(TEXTE, "Nom de la structure.", alias=("nom structure", "siae"), example="Mon association"),
+            "site": _col(TEXTE, "Site.", required=False, alias=("antenne",), example="Narbonne"),
+            "dispositif": _col(CODE, "Dispositif conventionné.", values=dispositifs, alias=("mesure", "type"),
+                               example="ACI"),
+            "annee": _col(ENTIER, "Année de l'annexe financière.", checks=[ANNEE_VALIDE], alias=("année",),
+                          example="2024"),
+            "etp_conventionnes": _col(DECIMAL, "ETP (postes) conventionnés.", alias=("etp conventionnés", "postes"),
+                                      example="12,5", **montant),
+            "aide_au_poste_eur": _col(DECIMAL, "Aide au poste versée par l'État (€).",
+                                      alias=("aide au poste", "aide aux postes"), example="298000", **montant),
+            "cofinancement_departement_eur": _col(DECIMAL, "Cofinancement du département (€).",
+                                                  alias=("cofinancement département", "cofinancement cd"),
+                                                  example="45000", **montant),
+            "autres_financements_eur": _col(DECIMAL, "Autres financements publics (€).",
+                                            alias=("autres financements",), example="12000", **montant),
+        },
+        unique=["structure", "site", "dispositif", "annee"],
+        report_duplicates="all",
+        name="conventions",
+        description="Conventionnement par structure × site × dispositif × année (facultatif).",
+        metadata={"obligatoire": False},
+    )
+    sites = DataFrameSchema(
+        {
+            "site": _col(TEXTE, "Nom du site, tel qu'écrit dans l'onglet parcours.", alias=("antenne",),
+                         example="Narbonne"),
+            "commune": _col(TEXTE, "Commune.", required=False, nullable=True, example="Narbonne"),
+            "code_commune": _col(TEXTE, "Code commune INSEE.", required=False, nullable=True,
+                                 alias=("code insee", "code commune insee"), example="11262"),
+            "departement": _col(TEXTE, "Département (code).", required=False, nullable=True,
+                                alias=("département", "dept"), example="11"),
+            "circonscription": _col(TEXTE, "Circonscription législative.", required=False, nullable=True,
+                                    example="11-02"),
+        },
+        unique=["site"],
+        report_duplicates="all",
+        name="sites",
+        description="Un site par ligne (facultatif) : où il se trouve.",
+        metadata={"obligatoire": False},
+    )
+    candidats = DataFrameSchema(
+        {
+            "id_personne": _col(TEXTE, "Identifiant de la personne (facultatif ; chiffré avant écriture).",
+                                required=False, nullable=True, alias=("id personne", "identifiant"),
+                                example="CAND-0001"),
+            "structure": _col(TEXTE, "Structure vers laquelle la personne a été orientée.", required=False,
+                              nullable=True, example="Mon association"),
+            "dispositif": _col(CODE, "Dispositif visé.", required=False, nullable=True, values=dispositifs,
+                               example="ACI"),
+            "date_orientation": _col(DATE, "Date de l'orientation.", required=False, nullable=True,
+                                     checks=[PAS_FUTUR], alias=("date d'orientation",), example="02/02/2023"),
+            **_profile_columns(),
+            "en_emploi_6_mois": _col(BOOLEEN, "En emploi 6 mois après l'orientation (oui / non).",
+                                     alias=("emploi à 6 mois", "emploi 6 mois"), example="non"),
+        },
+        name="candidats",
+        description="Groupe de comparaison : personnes orientées mais non embauchées (facultatif).",
+        metadata={"obligatoire": False},
+    )
+    return {"parcours": parcours, "heures": heures, "conventions": conventions, "sites": sites,
+            "candidats": candidats}
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """Plain view of one column of the schema (for the reader and the template)."""
+
+    sheet: str
+    name: str
+    kind: str
+    required: bool
+    nullable: bool
+    description: str
+    alias: tuple[str, ...]
+    values: tuple[str, ...] | None
+    example: str
+
+
+def column_specs(sheet: str) -> list[ColumnSpec]:
+    """Columns of ``sheet`` in declaration order."""
+    schema = sheet_schemas()[sheet]
+    return [
+        ColumnSpec(sheet, name, col.metadata["type"], col.required, col.nullable, col.description or "",
+                   tuple(col.metadata["alias"]), col.metadata["valeurs"], col.metadata["exemple"])
+        for name, col in schema.columns.items()
+    ]
+
+
+class SchemaErrors(Exception):
+    """Every failed check of one sheet, as pandera would report them lazily.
+
+    ``failure_cases`` has one row per failure: ``column``, ``check`` (the check's French error
+    message, ``not_nullable``, ``field_uniqueness``, ``multiple_fields_uniqueness`` or
+    ``dtype('...')``) and ``index`` (the row label, None for a column-level failure).
+    """
+
+    def __init__(self, sheet: str, failure_cases: pd.DataFrame):
+        self.sheet = sheet
+        self.failure_cases = failure_cases
+        super().__init__(f"{len(failure_cases)} échec(s) de validation dans l'onglet « {sheet} »")
+
+
+def validate(sheet: str, df: pd.DataFrame) -> pd.DataFrame:
+    """Validate a typed frame against the schema of ``sheet``; raises :class:`SchemaErrors` listing every failure.
+
+    The checks are those declared in :func:`sheet_schemas` (types, missing values, allowed values, ranges,
+    row checks, uniqueness), evaluated here with vectorised numpy/pandas code rather than by pandera's
+    validation engine: same rules and same failure cases, at a cost that stays small on 12 million rows
+    (uniqueness is tested on integer codes, in one pass when the rows are already sorted).
+    """
+    schema = sheet_schemas()[sheet]
+    cases: list[tuple[str, str, np.ndarray | None]] = []
+
+    def add(column: str, check: str, failed: np.ndarray | None) -> None:
+        if failed is None:
+            cases.append((column, check, None))
+        elif failed.any():
+            cases.append((column, check, df.index[failed].to_numpy()))
+
+    missing_of: dict[str, np.ndarray] = {}
+    for name, column in schema.columns.items():
+        if name not in df.columns:
+            if column.required:
+                add(name, "column_in_dataframe", None)
+            continue
+        values = df[name]
+        missing = missing_of[name] = values.isna().to_numpy()
+        if not column.nullable:
+            add(name, "not_nullable", missing)
+        if not _dtype_matches(str(column.dtype), values.dtype):
+            add(name, f"dtype('{column.dtype}')", None)
+        for check in column.checks:
+            add(name, _check_name(check), _failed(check, values, missing))
+        if column.unique:  # a missing value is reported as missing, not as a duplicate (as pandera does)
+            add(name, "field_uniqueness", duplicated_rows(df, [name]) & ~missing)
+    for check in schema.checks:
+        add("", _check_name(check), _failed(check, df, None))
+    if schema.unique:
+        subset = [c for c in schema.unique if c in df.columns]
+        dup = duplicated_rows(df, subset)
+        for name in subset:  # each duplicated row is reported in every key column where it has a value
+            add(name, "multiple_fields_uniqueness",
+                dup & ~(missing_of[name] if name in missing_of else df[name].isna().to_numpy()))
+    if cases:
+        rows = [(column, check, None if idx is None else label) for column, check, idx in cases
+                for label in ([None] if idx is None else idx)]
+        raise SchemaErrors(sheet, pd.DataFrame(rows, columns=["column", "check", "index"]))
+    return df
+
+
+def _check_name(check: Check) -> str:
+    return str(check.error or check.name)
+
+
+def _dtype_matches(declared: str, actual) -> bool:
+    if declared == "str":  # text: plain objects, or categories of text (large frames)
+        return pd.api.types.is_object_dtype(actual) or isinstance(actual, pd.CategoricalDtype | pd.StringDtype)
+    return str(actual) == declared
+
+
+def _failed(check: Check, data: pd.Series | pd.DataFrame, missing: np.ndarray | None) -> np.ndarray:
+    """Rows failing ``check`` (missing values pass when the check ignores them, as in pandera)."""
+    stats = check.statistics or {}
+    if check.name == "greater_than_or_equal_to":
+        passed = data >= stats["min_value"]
+    elif check.name == "less_than_or_equal_to":
+        passed = data <= stats["max_value"]
+    elif check.name == "in_range":
+        low = (data >= stats["min_value"]) if stats.get("include_min", True) else (data > stats["min_value"])
+        high = (data <= stats["max_value"]) if stats.get("include_max", True) else (data < stats["max_value"])
+        passed = low & high
+    else:
+        passed = check._check_fn(data, **stats)  # a project check: a vectorised function of the column or frame
+    passed = pd.Series(passed).to_numpy(dtype=bool, na_value=False) if not isinstance(passed, np.ndarray) \
+        else passed.astype(bool)
+    failed = ~passed
+    if check.ignore_na and missing is not None:
+        failed &= ~missing
+    return failed
+
+
+def _codes(values: pd.Series) -> tuple[np.ndarray, int, int]:
+    """Integer codes of a column (equal values, missing ones included, share a code): (codes, offset, count),
+    the codes being ``codes - offset``, in ``range(count)``. ``codes`` may be the column's own array."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return values.cat.codes.to_numpy(), -1, len(values.cat.categories) + 1  # missing (-1) -> 0
+    array = values.to_numpy()
+    if array.dtype.kind in "iub" and len(array):
+        low, high = int(array.min()), int(array.max())
+        if high - low < 2**31:
+            return array, low, high - low + 1
+    elif array.dtype.kind == "M" and len(array):
+        view = array.view(np.int64)  # NaT is the smallest int64: missing values share it
+        low, high = int(view.min()), int(view.max())
+        if 0 <= high - low < 2**31:
+            return view, low, high - low + 1
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    return codes, 0, max(len(uniques), 1)
+
+
+def row_codes(frame: pd.DataFrame, columns: list[str], codes_of: list | None = None) -> np.ndarray:
+    """One int64 code per row: equal codes if and only if the rows are equal in every one of ``columns``.
+
+    Missing values compare equal (as in ``DataFrame.duplicated``). Columns are turned into integer
+    codes (categorical codes, integers, dates, else a hash) and combined arithmetically, in place.
+    ``codes_of``: the ``_codes`` of the columns when already computed.
+    """
+    key, size = None, 1
+    for i, name in enumerate(columns):
+        codes, offset, count = codes_of[i] if codes_of is not None else _codes(frame[name])
+        if key is None:
+            key, size = codes.astype(np.int64), count  # a new array: the column is never modified
+            key -= offset
+            continue
+        if size * count >= 2**62:  # re-number the combined key before it overflows
+            key, uniques = pd.factorize(key)
+            size = max(len(uniques), 1)
+        key *= count
+        key += codes
+        key -= offset
+        size *= count
+    return np.zeros(len(frame), dtype=np.int64) if key is None else key
+
+
+def duplicated_rows(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """Rows whose values in every one of ``columns`` also appear in another row (all copies flagged).
+
+    When the rows are sorted by their code (a typical export: hours by parcours and month),
+    duplicates are adjacent and one pass finds them; otherwise a hash of the codes does.
+    """
+    n = len(frame)
+    if n < 2 or not columns:
+        return np.zeros(n, dtype=bool)
+    # Sorted rows? Compared column by column on their own codes (no 12-million-row int64 key to build).
+    codes_of = [_codes(frame[name]) for name in columns]
+    before = np.zeros(n - 1, dtype=bool)  # row i < row i + 1
+    same = np.ones(n - 1, dtype=bool)  # row i == row i + 1
+    for array, _, _ in codes_of:
+        before |= same & (array[:-1] < array[1:])
+        same &= array[:-1] == array[1:]
+    if (before | same).all():
+        dup = np.zeros(n, dtype=bool)
+        dup[1:] |= same
+        dup[:-1] |= same
+        return dup
+    return pd.Series(row_codes(frame, columns, codes_of)).duplicated(keep=False).to_numpy()

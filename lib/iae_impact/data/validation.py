@@ -1,0 +1,168 @@
+"""From a raw sheet to a typed, validated frame: headers mapped to the schema (accepted variants), every
+column parsed to its kind, the schema checks run, every failure reported in French with its place."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import schema
+from .model import Probleme
+from .parsing import TEXT_KINDS, parse_column
+from .raw import RawSheet, fold_header
+from .read_parquet import arrow_column
+
+
+def _map_headers(raw: RawSheet) -> tuple[dict[str, str], list[Probleme], list[Probleme]]:
+    """Map raw header -> schema column; unknown columns are dropped with a warning."""
+    specs = schema.column_specs(raw.feuille)
+    lookup = {}
+    for spec in specs:
+        for variant in (spec.name, *spec.alias):
+            lookup[fold_header(variant)] = spec.name
+    mapping: dict[str, str] = {}
+    problems, warnings = [], []
+    line = raw.header_line
+    for header in raw.columns:
+        target = lookup.get(fold_header(header))
+        if target is None:
+            if str(header).strip() and not str(header).startswith("Unnamed"):
+                warnings.append(Probleme(raw.fichier, raw.feuille, line, str(header), None,
+                                         "colonne inconnue, ignorée (elle ne sera ni lue ni recopiée)"))
+            continue
+        if target in mapping.values():
+            problems.append(Probleme(raw.fichier, raw.feuille, line, str(header), None,
+                                     f"deux colonnes correspondent à « {target} »"))
+            continue
+        mapping[header] = target
+    present = set(mapping.values())
+    for spec in specs:
+        if spec.required and spec.name not in present:
+            problems.append(Probleme(raw.fichier, raw.feuille, line, spec.name, None,
+                                     "colonne obligatoire absente"))
+    return mapping, problems, warnings
+
+
+_PANDERA_MESSAGES = {
+    "not_nullable": "valeur obligatoire manquante",
+    "multiple_fields_uniqueness": "ligne en double (mêmes valeurs de : {cles})",
+    "field_uniqueness": "identifiant en double",
+}
+
+
+def _as_object(values: pd.Series) -> pd.Series:
+    return values.astype(object) if isinstance(values.dtype, pd.CategoricalDtype) else values
+
+
+def typed_sheet(raw: RawSheet, identifiers: dict | None = None, on_identifiers=None) -> tuple[
+        pd.DataFrame, list[Probleme], list[Probleme]]:
+    """Map headers, parse every column to its kind, validate with the schema (``identifiers``: see
+    :func:`arrow_column`; ``on_identifiers(columns)`` is called with the parsed ``id_personne`` and
+    ``id_parcours`` of a parcours sheet as soon as both are read without problem)."""
+    mapping, problems, warnings = _map_headers(raw)
+    keep = ~raw.blank
+    specs = {s.name: s for s in schema.column_specs(raw.feuille)}
+    header_of = {name: header for header, name in mapping.items()}
+    if raw.frame is not None:
+        frame = raw.frame.loc[keep, list(mapping)].rename(columns=mapping)
+        index = frame.index
+    else:
+        index = raw.labels if keep.all() else raw.labels[keep]
+        positions = {header: i for i, header in reversed(list(enumerate(raw.columns)))}
+    typed = {}
+    parse_failed: set[tuple[int, str]] = set()
+    for header, name in mapping.items():
+        kind = specs[name].kind
+        if raw.frame is not None:
+            values, failed, message = parse_column(kind, frame[name])
+        else:
+            role = raw.feuille if name == "id_parcours" and raw.feuille in ("parcours", "heures") else ""
+            values, failed, message = arrow_column(kind, raw.table.column(positions[header]),
+                                                    None if keep.all() else keep, index, identifiers, role)
+        bad = failed.to_numpy()
+        if bad.any():
+            for idx in index[bad]:
+                problems.append(Probleme(raw.fichier, raw.feuille, int(idx), name, raw.cell(idx, header), message))
+                parse_failed.add((int(idx), name))
+        typed[name] = values
+        if on_identifiers is not None and not problems and {"id_personne", "id_parcours"} <= set(typed) \
+                and name in ("id_personne", "id_parcours"):
+            on_identifiers({c: typed[c] for c in ("id_personne", "id_parcours")})
+            on_identifiers = None
+    if raw.feuille in ("parcours", "conventions") and "structure" in typed:
+        # no site column, or a blank site cell: the structure stands for its single site
+        if "site" not in typed:
+            typed["site"] = typed["structure"]
+        elif typed["site"].isna().any():
+            site = _as_object(typed["site"]).to_numpy(dtype=object)
+            structure = _as_object(typed["structure"]).to_numpy(dtype=object)
+            typed["site"] = pd.Series(np.where(pd.isna(site), structure, site), index=index)
+    id_parts = ["id_personne", "structure", "site", "dispositif", "date_entree"]
+    if raw.feuille == "parcours" and set(id_parts) <= set(typed):
+        if "id_parcours" not in typed:
+            typed["id_parcours"] = _derive_parcours_ids(pd.DataFrame({c: typed[c] for c in id_parts}))
+        else:
+            missing = typed["id_parcours"].isna()
+            if missing.any():
+                ids = _as_object(typed["id_parcours"]).copy()
+                ids[missing] = _derive_parcours_ids(pd.DataFrame({c: typed[c][missing] for c in id_parts}))
+                typed["id_parcours"] = ids
+    for spec in specs.values():  # an optional column left out is an empty column
+        if spec.name not in typed and not spec.required and spec.nullable:
+            dtype = {schema.DATE: "datetime64[ns]", schema.BOOLEEN: "boolean", schema.ENTIER: "float64",
+                     schema.DECIMAL: "float64"}.get(spec.kind, object)
+            typed[spec.name] = pd.Series(None, index=index, dtype=dtype)
+    for name, values in typed.items():  # final dtypes before the frame is built (no copy of big columns)
+        kind = specs[name].kind
+        if kind in TEXT_KINDS:
+            if not isinstance(values.dtype, pd.CategoricalDtype):  # categoricals (parquet) stay as they are
+                typed[name] = values.astype(object).where(values.notna(), None)
+        elif kind == schema.ENTIER:
+            whole = values.notna().all() and not specs[name].nullable
+            typed[name] = values.astype("int64" if whole else "float64", copy=False)
+        elif kind == schema.DECIMAL:
+            typed[name] = values.astype("float64", copy=False)
+    out = pd.DataFrame(typed, index=index, copy=False)  # one block per column: no copy of 12-million-row columns
+    if any(p.ligne == raw.header_line and p.message == "colonne obligatoire absente" for p in problems):
+        return out, problems, warnings  # row checks would only repeat the missing column
+    try:
+        out = schema.validate(raw.feuille, out)
+    except schema.SchemaErrors as exc:
+        problems += _schema_problems(raw, header_of, exc.failure_cases, parse_failed)
+    return out, problems, warnings
+
+
+def _schema_problems(raw: RawSheet, header_of: dict[str, str], cases: pd.DataFrame,
+                     parse_failed: set[tuple[int, str]]) -> list[Probleme]:
+    problems: list[Probleme] = []
+    seen: set[tuple[int | None, str, str]] = set()
+    nulls = {(int(c.index), c.column) for c in cases.itertuples(index=False) if c.check == "not_nullable"}
+    for case in cases.itertuples(index=False):
+        if str(case.check).startswith("dtype(") and any(c == case.column for _, c in parse_failed | nulls):
+            continue  # an integer column holding a missing or unreadable value: already reported per row
+        message = _PANDERA_MESSAGES.get(str(case.check), str(case.check))
+        message = message.replace("{cles}", ", ".join(schema.sheet_schemas()[raw.feuille].unique or []))
+        if message.startswith("dtype("):
+            message = f"type de colonne inattendu ({message}) : merci de signaler ce problème"
+        column = schema.ROW_CHECK_COLUMN.get(message, case.column)
+        row = None if pd.isna(case.index) else int(case.index)
+        if row is not None and (row, column) in parse_failed:
+            continue
+        key = (row, str(column), message)
+        if key in seen:
+            continue
+        seen.add(key)
+        value = raw.cell(row, header_of[column]) if row is not None and column in header_of else None
+        problems.append(Probleme(raw.fichier, raw.feuille, row, column, value, message))
+    return problems
+
+
+def _derive_parcours_ids(p: pd.DataFrame) -> pd.Series:
+    """A parcours without an identifier is identified by person, structure, site, dispositif and entry date."""
+    if not len(p):
+        return pd.Series(dtype=object)
+    derived = None
+    for c in ("id_personne", "structure", "site", "dispositif"):
+        part = p[c].astype(object).astype(str)
+        derived = part if derived is None else derived + "|" + part
+    return derived + "|" + p["date_entree"].dt.strftime("%Y-%m-%d").fillna("")

@@ -1,0 +1,158 @@
+"""What a brief shows, computed once: the context of a brief.
+
+A release (the briefs of one ``iae-impact notes`` run) shares one :class:`ReleaseInputs`: the dataset
+read once, its examined exits (the comparison model and the avoided costs use them) and the impact
+estimate of each structure, each computed once. Each brief then gets one :class:`BriefContext`: its
+perimeter's indicators computed once and masked once (statistical secrecy), and the sections that
+need more than the indicator table (comparison with the expected rate, impact, public money) computed
+from them. Every section of the brief reads this context; nothing is recomputed in the notebook.
+
+A context saved to disk (:func:`save_context`) holds the masked indicators only (and, for the
+comparison chart, the per-site counts of the comparison model).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from ..analysis.disclosure import Suppression, apply_disclosure
+from ..analysis.impact import brief_estimate
+from ..analysis.indicators import compute_indicators, examined_exits
+from ..analysis.money import brief_money_figures
+from ..analysis.stats import perimeter_vs_expected
+from ..base.version import __version__
+from ..data.model import Dataset
+from ..data.selection import is_fictional, select_perimeter
+from ..rules.dispositifs import is_salaried
+from ..rules.secrecy import DEFAULT_THRESHOLD
+from .labels import perimeter_label
+from .text_money import money_section
+
+CONTEXT_TABLE = "indicateurs.parquet"
+CONTEXT_MASK = "masque.parquet"
+CONTEXT_META = "contexte.json"
+
+
+@dataclass
+class ReleaseInputs:
+    """What every brief of a release shares, computed once: the dataset, its examined exits, the
+    provenance line and the impact estimate of each structure (computed on first use)."""
+
+    dataset: Dataset
+    exits: pd.DataFrame
+    provenance: dict
+    _impact: dict = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def of(cls, dataset: Dataset) -> ReleaseInputs:
+        return cls(dataset, examined_exits(dataset), {"empreinte_donnees": dataset.empreinte,
+                                                       "fictif": is_fictional(dataset), "version": __version__})
+
+    def impact(self, structure: str) -> dict | None:
+        if structure not in self._impact:
+            self._impact[structure] = brief_estimate(self.dataset, structure)
+        return self._impact[structure]
+
+    def perimeter_exits(self, structure: str | None, sites: list[str] | None) -> pd.DataFrame:
+        exits = self.exits
+        if structure is not None:
+            exits = exits[exits["structure"].eq(structure)]
+        if sites:
+            exits = exits[exits["site"].isin(list(sites))]
+        return exits
+
+
+@dataclass
+class BriefContext:
+    """A brief's figures: the perimeter's indicators for every year, masked once, and its sections."""
+
+    indicateurs: pd.DataFrame  # masked (NaN where statistical secrecy hides a cell)
+    masque: pd.DataFrame
+    seuil: int
+    detail: dict
+    perimetre: dict
+    provenance: dict = field(default_factory=dict)
+    #: Years with at least one examined exit (the trend chart names those whose rate is masked).
+    annees_avec_sorties: list[int] = field(default_factory=list)
+
+    @property
+    def salarie(self) -> bool:
+        return bool(self.perimetre.get("salarie", True))
+
+    @property
+    def suppression(self) -> Suppression:
+        return Suppression(table=self.indicateurs, masque=self.masque, seuil=self.seuil, detail=self.detail)
+
+
+def prepare_context(data: Dataset | ReleaseInputs, structure: str | None = None, sites: list[str] | None = None,
+                    annee: int | None = None, seuil: int = DEFAULT_THRESHOLD) -> BriefContext:
+    """Select the perimeter and compute what its brief shows, once: indicators for all years (persons
+    counted once across sites), masked with threshold ``seuil`` and, for ``annee``, the comparison with
+    the expected rate, the impact estimate and the public money when the data allow them.
+
+    ``data``: the dataset, or the :class:`ReleaseInputs` every brief of a batch shares.
+    A perimeter without any salaried dispositif (e.g. an accompaniment programme only) is described
+    with its non-salaried participants, and the brief says "accompagnées" rather than "ont travaillé".
+    """
+    release = data if isinstance(data, ReleaseInputs) else ReleaseInputs.of(data)
+    sub = select_perimeter(release.dataset, structure=structure, sites=sites)
+    salaried = is_salaried(sub.parcours["dispositif"])
+    salarie = bool(salaried.any())
+    table = compute_indicators(sub, inclure_non_salaries=not salarie)
+    suppression = apply_disclosure(table, seuil=seuil)
+    dispositifs = sorted(sub.parcours.loc[salaried | (not salarie), "dispositif"].unique())
+    extras: dict = {"comparaison": None, "impact": None, "argent": None}
+    if annee is not None and salarie:
+        extras["comparaison"] = perimeter_vs_expected(release.exits, annee, structure=structure, sites=sites)
+        money = brief_money_figures(sub, annee, table, suppression, release.perimeter_exits(structure, sites))
+        extras["argent"] = None if money is None else money_section(money, structure, sites)
+        if structure and not sites:  # the comparison group is recruited by a structure, not by a site
+            extras["impact"] = release.impact(structure)
+    return BriefContext(
+        indicateurs=suppression.table,
+        masque=suppression.masque,
+        seuil=suppression.seuil,
+        detail=dict(suppression.detail),
+        perimetre={"structure": structure, "sites": sites, "libelle": perimeter_label(structure, sites),
+                   "salarie": salarie, "dispositifs": dispositifs, **extras},
+        provenance=dict(release.provenance),
+        annees_avec_sorties=[int(y) for y in table.loc[table["sorties_examinees"] > 0, "annee"]],
+    )
+
+
+def save_context(ctx: BriefContext, directory: Path) -> Path:
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    ctx.indicateurs.to_parquet(directory / CONTEXT_TABLE, index=False)
+    ctx.masque.to_parquet(directory / CONTEXT_MASK, index=False)
+    meta = {"perimetre": ctx.perimetre, "provenance": ctx.provenance, "seuil": ctx.seuil, "detail": ctx.detail,
+            "annees_avec_sorties": ctx.annees_avec_sorties}
+    (directory / CONTEXT_META).write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
+    return directory
+
+
+def load_context(directory: Path) -> BriefContext:
+    directory = Path(directory)
+    meta = json.loads((directory / CONTEXT_META).read_text(encoding="utf-8"))
+    return BriefContext(pd.read_parquet(directory / CONTEXT_TABLE), pd.read_parquet(directory / CONTEXT_MASK),
+                        int(meta["seuil"]), meta["detail"], meta["perimetre"], meta["provenance"],
+                        [int(y) for y in meta["annees_avec_sorties"]])
+
+
+def brief_money(dataset: Dataset, annee: int, structure: str | None = None, sites: list[str] | None = None,
+                modulation: float = 0.0, parametres_path: str | Path | None = None,
+                seuil: int = DEFAULT_THRESHOLD) -> dict | None:
+    """The « L'argent public » section of one perimeter and year, as a brief shows it (notebook 05): its
+    indicators computed and masked once, then :func:`~iae_impact.analysis.money.brief_money_figures`.
+    None for a perimeter without salaried dispositif or without activity in ``annee``."""
+    sub = select_perimeter(dataset, structure=structure, sites=sites)
+    table = compute_indicators(sub)
+    suppression = apply_disclosure(table, seuil=seuil)
+    options = {} if parametres_path is None else {"parametres_path": parametres_path}
+    figures = brief_money_figures(sub, annee, table, suppression, examined_exits(sub), modulation=modulation,
+                                  **options)
+    return None if figures is None else money_section(figures, structure, sites)

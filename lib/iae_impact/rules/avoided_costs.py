@@ -1,0 +1,66 @@
+"""Assumptions of the avoided-cost scenarios (``data/reference/couts_evites.yaml``), checked on reading.
+
+Every number of the scenarios comes from that file: editing it changes the results and the briefs
+without touching the code. The networks' « 1 € → 1,50 € » claim is a citation of the file, never an
+input of a computation.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from ..base.paths import REFERENCE_DIR, resolve
+
+DEFAULT_PARAMETERS = REFERENCE_DIR / "couts_evites.yaml"
+SCENARIOS = ("bas", "central", "haut")
+PARAMETER_NAMES = ("part_rsa_sorties_emploi", "part_en_emploi_6_mois", "mois_evites", "part_rsa_versee",
+                   "smic_horaire_brut_eur", "heures_mensuelles_emploi", "taux_cotisations")
+PARAMETER_FIELDS = ("libelle", "bas", "central", "haut", "unite", "fiabilite", "source", "remarque")
+CITATION_FIELDS = ("auteurs", "texte", "source", "statut")
+
+
+def load_parameters(path: str | Path = DEFAULT_PARAMETERS) -> dict:
+    """Read and check the avoided-cost assumptions (YAML). Raises ValueError listing every problem (French)."""
+    path = resolve(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ValueError(f"fichier d'hypothèses introuvable : {path}") from None
+    except yaml.YAMLError as exc:
+        raise ValueError(f"fichier d'hypothèses illisible ({path.name}) : {exc}") from None
+    problems: list[str] = []
+    params = data.get("parametres") if isinstance(data, dict) else None
+    if not isinstance(params, dict):
+        raise ValueError(f"fichier d'hypothèses {path.name} : section « parametres » absente")
+    for name in PARAMETER_NAMES:
+        entry = params.get(name)
+        if not isinstance(entry, dict):
+            problems.append(f"{name} : paramètre absent")
+            continue
+        problems += [f"{name} : champ « {f} » absent" for f in PARAMETER_FIELDS if f not in entry]
+        values = [entry.get(s) for s in SCENARIOS]
+        if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+            problems.append(f"{name} : bas, central et haut doivent être des nombres")
+            continue
+        if not values[0] <= values[1] <= values[2]:
+            problems.append(f"{name} : il faut bas ≤ central ≤ haut")
+        if values[0] < 0 or (str(entry.get("unite", "")).startswith("proportion") and values[2] > 1):
+            problems.append(f"{name} : valeur hors limites" + (" (proportion entre 0 et 1)"
+                                                                if str(entry.get("unite")).startswith("proportion")
+                                                                else ""))
+    problems += [f"{name} : paramètre inconnu (le calcul ne l'utilise pas)" for name in params
+                 if name not in PARAMETER_NAMES]
+    citation = data.get("citation_reseaux")
+    if not isinstance(citation, dict):
+        problems.append("citation_reseaux : section absente")
+    else:
+        problems += [f"citation_reseaux : champ « {f} » absent" for f in CITATION_FIELDS if not citation.get(f)]
+    if problems:
+        raise ValueError(f"hypothèses invalides dans {path.name} : " + " ; ".join(problems))
+    return data
+
+
+def parameter_value(params: dict, name: str, scenario: str) -> float:
+    return float(params["parametres"][name][scenario])

@@ -1,0 +1,88 @@
+"""The exit nomenclature (docs/domain.md §1): motives, their ASP category, which categories are
+sorties dynamiques, which are withdrawn from the examined exits, and which exits are examined.
+
+Everything here is read from ``categories_sortie.csv``, ``motifs_sortie.csv`` and
+``dispositifs.csv``: changing a table changes the rule, nothing else does.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import pandas as pd
+
+from ..base.text import fold
+from .tables import load_dispositifs, load_exit_categories, load_exit_motives
+
+#: ASP category label of the exits neutralised from every count (rcs_code 5).
+CATEGORY_RETRAIT = "Retrait des sorties constatées"
+#: Examined exits « vers l'emploi » stricto sensu: durable or transition employment (docs/domain.md §1.4).
+EMPLOYMENT_EXIT_COLUMNS = ("emploi_durable", "emploi_transition")
+
+
+def category_columns() -> pd.Series:
+    """Series ASP category label -> indicator column (``emploi_durable`` … ``retraits``), in display order."""
+    categories = load_exit_categories()
+    return pd.Series(categories["colonne"].to_numpy(), index=categories["categorie"].to_numpy())
+
+
+@lru_cache(maxsize=1)
+def dynamic_exit_columns() -> tuple[str, ...]:
+    """Indicator columns whose sum is the sorties dynamiques (the ``sortie_dynamique`` flag)."""
+    categories = load_exit_categories()
+    return tuple(categories.loc[categories["sortie_dynamique"], "colonne"])
+
+
+@lru_cache(maxsize=1)
+def dynamic_categories() -> tuple[str, ...]:
+    """ASP category labels of the sorties dynamiques."""
+    categories = load_exit_categories()
+    return tuple(categories.loc[categories["sortie_dynamique"], "categorie"])
+
+
+@lru_cache(maxsize=1)
+def examined_category_columns() -> tuple[str, ...]:
+    """Indicator columns of the categories kept among the examined exits (all but the retraits)."""
+    categories = load_exit_categories()
+    return tuple(categories.loc[categories["examinee"], "colonne"])
+
+
+@lru_cache(maxsize=1)
+def other_examined_columns() -> tuple[str, ...]:
+    """Examined categories that are not sorties dynamiques (``autres_sorties``)."""
+    return tuple(c for c in examined_category_columns() if c not in dynamic_exit_columns())
+
+
+@lru_cache(maxsize=1)
+def _motive_lookup() -> dict[str, str]:
+    """Map every accepted spelling (label, older label, our code, ASP code) to the canonical label."""
+    lookup: dict[str, str] = {}
+    for row in load_exit_motives().itertuples(index=False):
+        keys = [row.libelle, row.code]
+        if row.code_asp:
+            keys.append(row.code_asp)
+        keys += [alt for alt in row.libelles_alternatifs.split(" | ") if alt.strip()]
+        for key in keys:
+            lookup[fold(key)] = row.libelle
+    return lookup
+
+
+def canonical_motive(value: object) -> str | None:
+    """Return the canonical ASP label for a motive given as label, older label or code; None if unknown."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None
+    text = str(value).strip()
+    if text.endswith(".0") and text[:-2].isdigit():  # codes read from Excel as floats
+        text = text[:-2]
+    return _motive_lookup().get(fold(text))
+
+
+def motive_categories() -> pd.Series:
+    """Series canonical motive label -> category label."""
+    df = load_exit_motives()
+    return pd.Series(df["categorie"].to_numpy(), index=df["libelle"].to_numpy())
+
+
+def examination_rules() -> pd.DataFrame:
+    """Per dispositif: ``regle_examen`` (``duree_mois``, ``heures`` or ``aucune``) and ``seuil_examen``."""
+    return load_dispositifs()[["regle_examen", "seuil_examen"]]

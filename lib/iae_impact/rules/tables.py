@@ -1,0 +1,107 @@
+"""Sourced reference tables of ``data/reference/``, read by one function each.
+
+The exit nomenclature, exit-examination thresholds, hours per ETP, aide au poste and RSA amounts,
+education levels and national figures are data, not code: every rule of the package reads them
+from here (sources and reliability: ``data/reference/README.md``).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import pandas as pd
+
+from ..base.paths import REFERENCE_DIR
+
+
+def read_reference_csv(name: str) -> pd.DataFrame:
+    """One table of ``data/reference/`` as text (empty cells are empty strings)."""
+    return pd.read_csv(REFERENCE_DIR / name, dtype=str, keep_default_na=False)
+
+
+def _yes(column: pd.Series) -> pd.Series:
+    return column.str.lower().eq("oui")
+
+
+@lru_cache(maxsize=1)
+def load_exit_categories() -> pd.DataFrame:
+    """The five ASP exit categories with their indicator column and flags."""
+    df = read_reference_csv("categories_sortie.csv")
+    for col in ("sortie_dynamique", "examinee"):
+        df[col] = _yes(df[col])
+    df["ordre"] = df["ordre"].astype(int)
+    return df.sort_values("ordre").reset_index(drop=True)
+
+
+@lru_cache(maxsize=1)
+def load_exit_motives() -> pd.DataFrame:
+    """Exit motives (current ASP label, older wordings, codes) with their category."""
+    df = read_reference_csv("motifs_sortie.csv")
+    df["verifie"] = _yes(df["verifie"])
+    return df
+
+
+@lru_cache(maxsize=1)
+def load_dispositifs() -> pd.DataFrame:
+    """Dispositifs with their exit-examination rule and hours per full-time equivalent."""
+    df = read_reference_csv("dispositifs.csv")
+    df["salarie"] = _yes(df["salarie"])
+    df["heures_par_etp_verifie"] = _yes(df["heures_par_etp_verifie"])
+    df["seuil_examen"] = pd.to_numeric(df["seuil_examen"]).astype(float)
+    df["heures_par_etp"] = pd.to_numeric(df["heures_par_etp"].replace("", None)).astype(float)
+    return df.set_index("dispositif", drop=False)
+
+
+@lru_cache(maxsize=1)
+def load_aide_au_poste() -> pd.DataFrame:
+    """Aide au poste socle amounts per dispositif and effective date (last known amount stays in force)."""
+    df = read_reference_csv("aide_au_poste.csv")
+    df["date_effet"] = pd.to_datetime(df["date_effet"], format="%Y-%m-%d")
+    for col in ("montant_socle_eur", "dont_accompagnement_eur", "heures_reference"):
+        df[col] = pd.to_numeric(df[col].replace("", None)).astype(float)
+    return df.sort_values(["territoire", "dispositif", "date_effet"]).reset_index(drop=True)
+
+
+@lru_cache(maxsize=1)
+def load_rsa() -> pd.DataFrame:
+    """RSA montant forfaitaire (single person) per effective date."""
+    df = read_reference_csv("rsa.csv")
+    df["date_effet"] = pd.to_datetime(df["date_effet"], format="%Y-%m-%d")
+    df["montant_forfaitaire_eur"] = pd.to_numeric(df["montant_forfaitaire_eur"]).astype(float)
+    return df.sort_values("date_effet").reset_index(drop=True)
+
+
+@lru_cache(maxsize=1)
+def load_national_references() -> pd.DataFrame:
+    """National figures (DARES, DGEFP) and official targets, each with its definition and source."""
+    df = read_reference_csv("references_nationales.csv")
+    df["annee"] = df["annee"].astype(int)
+    df["valeur"] = pd.to_numeric(df["valeur"]).astype(float)
+    return df
+
+
+@lru_cache(maxsize=1)
+def load_education_levels() -> pd.DataFrame:
+    """ASP education level codes (niveau de formation) with their group (``groupe``)."""
+    return read_reference_csv("niveaux_formation.csv")
+
+
+@lru_cache(maxsize=1)
+def load_comparisons() -> pd.DataFrame:
+    """Which national figure may stand beside which indicator, and on what footing."""
+    return read_reference_csv("comparaisons.csv")
+
+
+@lru_cache(maxsize=1)
+def load_nsw_published() -> pd.DataFrame:
+    """Published NSW estimates (the validation benchmark of the impact estimators), with their sources.
+
+    ``troncature``: None, or the (low, high) score bounds; ``valeur``, ``erreur_type_publiee``: float or None.
+    """
+    df = read_reference_csv("nsw_publie.csv")
+    df["troncature"] = pd.Series([None if not t else tuple(float(x) for x in t.split(";"))
+                                  for t in df["troncature"]], dtype=object)
+    for col in ("valeur", "erreur_type_publiee"):
+        df[col] = pd.Series([None if not v else float(v) for v in df[col]], dtype=object)
+    df["n"] = df["n"].astype(int)
+    return df

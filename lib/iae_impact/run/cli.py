@@ -1,0 +1,190 @@
+"""The ``iae-impact`` command (messages in French)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from ..analysis.disclosure import apply_disclosure
+from ..analysis.indicators import compute_indicators
+from ..base.outputs import atomic_directory, write_json, write_table
+from ..data.demo import write_demo
+from ..data.ingest import read_dataset
+from ..data.model import DonneesInvalides
+from ..data.pseudonym import KeyError_
+from ..data.template import write_template
+from ..rules.secrecy import DEFAULT_THRESHOLD
+from .batch import run_notes
+from .runner import run_notebook
+
+#: Standard tables written by ``indicateurs``: file stem -> grouping columns.
+STANDARD_TABLES = {
+    "indicateurs_ensemble": [],
+    "indicateurs_structure": ["structure"],
+    "indicateurs_site": ["structure", "site"],
+    "indicateurs_dispositif": ["structure", "dispositif"],
+    "indicateurs_site_dispositif": ["structure", "site", "dispositif"],
+}
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _read(path: str, pseudonymiser: bool = True):
+    _say(f"Lecture et validation de {path}…")
+    dataset = read_dataset(path, pseudonymiser=pseudonymiser)
+    for b in dataset.bilan:
+        _say(f"  {b.fichier} / {b.feuille} : {b.lignes_lues} lignes lues, {b.lignes_acceptees} acceptées, "
+             f"{b.lignes_rejetees} rejetées")
+    for w in dataset.avertissements:
+        _say(f"  avertissement — {w}")
+    return dataset
+
+
+def cmd_verifier(args: argparse.Namespace) -> int:
+    dataset = _read(args.chemin, pseudonymiser=False)
+    n = len(dataset.parcours)
+    _say(f"Données valides : {n} parcours. Aucun fichier n'a été écrit.")
+    return 0
+
+
+def cmd_indicateurs(args: argparse.Namespace) -> int:
+    dataset = _read(args.chemin)
+    tables = dict(STANDARD_TABLES)
+    if args.par:
+        tables["indicateurs_" + "_".join(args.par)] = list(args.par)
+    out = Path(args.out)
+    masked: dict[str, int] = {}
+    with atomic_directory(out) as tmp:
+        for i, (stem, by) in enumerate(tables.items(), start=1):
+            _say(f"[{i}/{len(tables)}] {stem}")
+            table = compute_indicators(dataset, by=by, inclure_non_salaries=args.non_salaries)
+            suppression = apply_disclosure(table, seuil=args.seuil_secret, keys=["annee", *by])
+            masked[stem] = suppression.n_masques
+            write_table(suppression.table, tmp, stem)
+        write_json(tmp / "bilan.json", {
+            "seuil_secret": args.seuil_secret,
+            "cellules_masquees": masked,
+            "source": dataset.source,
+            "empreinte_donnees": dataset.empreinte,
+            "fichiers": dataset.empreintes,
+            "bilan": [{**b.__dict__, "lignes_acceptees": b.lignes_acceptees} for b in dataset.bilan],
+            "avertissements": [str(w) for w in dataset.avertissements],
+        })
+    _say(f"Indicateurs écrits dans {out} ({len(tables)} tableaux, en CSV, CSV « français » et parquet ; "
+         f"{sum(masked.values())} cellules masquées, secret statistique à {args.seuil_secret} personnes).")
+    return 0
+
+
+def cmd_modele(args: argparse.Namespace) -> int:
+    path = write_template(args.fichier)
+    _say(f"Modèle écrit : {path}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    paths = write_demo(args.out) if args.out else write_demo()
+    _say(f"Données fictives écrites : {', '.join(str(p) for p in paths)}")
+    return 0
+
+
+def cmd_carnets(args: argparse.Namespace) -> int:
+    from papermill.exceptions import PapermillExecutionError  # papermill is loaded only to run notebooks
+
+    names = args.noms or ["01_donnees", "02_indicateurs"]
+    failed = 0
+    for i, name in enumerate(names, start=1):
+        start = time.perf_counter()
+        _say(f"[{i}/{len(names)}] exécution du carnet {name}…")
+        try:
+            path = run_notebook(name, {"donnees": args.donnees, "sortie": args.out}, args.out)
+        except PapermillExecutionError as exc:
+            failed += 1
+            _say(f"      échec à la cellule {exc.exec_count} : {exc.ename} : {exc.evalue}")
+            continue
+        _say(f"      {path} ({time.perf_counter() - start:.1f} s)")
+    if failed:
+        _say(f"{failed} carnet(s) en échec sur {len(names)}.")
+    return 1 if failed else 0
+
+
+def cmd_notes(args: argparse.Namespace) -> int:
+    start = time.perf_counter()
+    results = run_notes(args.config, args.out, jobs=args.jobs, scheduler=args.scheduler, say=_say)
+    failed = [r for r in results if not r.ok]
+    _say(f"{len(results) - len(failed)} note(s) produite(s) sur {len(results)} en "
+         f"{time.perf_counter() - start:.1f} s ; index : {Path(args.out) / 'index.html'}")
+    for r in failed:
+        _say(f"  ÉCHEC {r.id} — {r.message}")
+    return 1 if failed else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="iae-impact",
+        description="Indicateurs d'insertion des SIAE à partir des données de parcours.",
+    )
+    parser.add_argument("--debug", action="store_true", help="affiche la trace complète en cas d'erreur")
+    sub = parser.add_subparsers(dest="commande", required=True, metavar="COMMANDE")
+
+    p = sub.add_parser("verifier", help="vérifie un classeur ou un dossier de CSV sans rien écrire")
+    p.add_argument("chemin", help="classeur XLSX ou dossier de fichiers CSV")
+    p.set_defaults(func=cmd_verifier)
+
+    p = sub.add_parser("indicateurs", help="calcule les indicateurs et les écrit (CSV, CSV français, parquet)")
+    p.add_argument("chemin", help="classeur XLSX ou dossier de fichiers CSV")
+    p.add_argument("--out", default="reports/indicateurs", help="dossier de sortie (défaut : reports/indicateurs)")
+    p.add_argument("--par", nargs="+", metavar="COLONNE", help="regroupement supplémentaire (ex. : site action)")
+    p.add_argument("--non-salaries", action="store_true",
+                   help="inclut les programmes non salariés (accompagnement) dans les tableaux")
+    p.add_argument("--seuil-secret", type=int, default=DEFAULT_THRESHOLD, metavar="N",
+                   help="masque toute cellule de moins de N personnes, avec secret secondaire (défaut : 5)")
+    p.set_defaults(func=cmd_indicateurs)
+
+    p = sub.add_parser("modele", help="écrit le classeur Excel à remplir")
+    p.add_argument("fichier", help="chemin du fichier .xlsx à écrire")
+    p.set_defaults(func=cmd_modele)
+
+    p = sub.add_parser("demo", help="régénère les données fictives de démonstration (graine fixe)")
+    p.add_argument("--out", help="dossier de sortie (défaut : data/demo/fictif)")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("notes", help="produit toutes les notes de plaidoyer (HTML et PDF) d'un fichier de configuration")
+    p.add_argument("--config", default="config/notes.yaml", help="configuration (défaut : config/notes.yaml)")
+    p.add_argument("--out", default="reports/notes", help="dossier de sortie (défaut : reports/notes)")
+    p.add_argument("--jobs", type=int, default=None, help="noyaux en parallèle (défaut : un par cœur)")
+    p.add_argument("--scheduler", default=None, metavar="ADRESSE",
+                   help="adresse d'un ordonnanceur Dask (ex. tcp://127.0.0.1:8786) au lieu des processus locaux")
+    p.set_defaults(func=cmd_notes)
+
+    p = sub.add_parser("carnets", help="exécute les carnets paramétrés (papermill)")
+    p.add_argument("noms", nargs="*", help="carnets à exécuter (défaut : 01_donnees 02_indicateurs)")
+    p.add_argument("--donnees", default="data/demo/fictif", help="données (défaut : la démonstration fictive)")
+    p.add_argument("--out", default="reports/carnets", help="dossier de sortie (défaut : reports/carnets)")
+    p.set_defaults(func=cmd_carnets)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except DonneesInvalides as exc:
+        _say(exc.report())
+        return 1
+    except (ValueError, KeyError_, FileNotFoundError, PermissionError) as exc:
+        if args.debug:
+            raise
+        _say(f"Erreur : {exc}")
+        return 2
+    except KeyboardInterrupt:
+        _say("Interrompu : aucun fichier partiel n'a été laissé.")
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
