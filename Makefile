@@ -10,7 +10,7 @@ export OPENBLAS_NUM_THREADS := 1
 export MKL_NUM_THREADS := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help setup notes indicateurs test lint lab demo bench clean
+.PHONY: help setup notes indicateurs test test-rapide lint lab demo bench clean
 
 help: ## Liste des commandes
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -35,12 +35,15 @@ indicateurs: $(STAMP) ## Indicateurs et carnets exécutés sur les données de d
 	$(BIN)/iae-impact indicateurs data/demo/fictif --out reports/indicateurs
 	$(BIN)/iae-impact carnets --out reports/carnets
 
-test: $(STAMP) ## Tous les tests (unitaires, propriétés, carnets avec nbval)
-	$(BIN)/ruff check lib tests
+test: lint ## Tous les tests (style, couches, unitaires, propriétés, carnets avec nbval, navigateur, PDF)
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile --nbval-lax
 
-lint: $(STAMP) ## Vérifie le style du code
-	$(BIN)/ruff check lib tests notebooks
+test-rapide: $(STAMP) ## Les tests rapides (< 1 min) : ni carnets, ni navigateur, ni lots de notes
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile -m "not slow and not notebook and not browser"
+
+lint: $(STAMP) ## Vérifie le style du code et des carnets (ruff) et le sens des imports entre couches
+	$(BIN)/ruff check lib tests bench notebooks
+	$(BIN)/lint-imports --no-cache
 
 demo: $(STAMP) ## Régénère les données fictives de data/demo/ (graine fixe)
 	$(BIN)/iae-impact demo

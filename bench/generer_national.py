@@ -1,6 +1,6 @@
 """Fictional national-scale dataset for the benchmark: 1,000,000 parcours, about 12,000,000 monthly hour rows.
 
-Orders of magnitude from /work/shared/DOMAIN.md §2 (DARES, 2018-2021): about 3,800 structures
+Orders of magnitude from docs/domain.md §2 (DARES, 2018-2021): about 3,800 structures
 (1,900 ACI, 663 AI, 962 EI, 278 ETTI), parcours mix ACI 39 %, AI 39 %, EI 12 %, ETTI 10 %, parcours of
 about one year in ACI and EI and 6 to 8 months in AI and ETTI, 60 % men (AI: 58 % women), about half
 long-term unemployed at hire, 80 % below the baccalauréat, a third RSA recipients. Exit motives are the

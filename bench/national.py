@@ -24,8 +24,8 @@ KEYS = ["annee", "site", "dispositif"]
 def ours(folder: str, pseudonymiser: bool = True) -> tuple[object, dict]:
     import pandera.pandas  # noqa: F401 - imported when the schemas are first built: load it before the clock
     import pyarrow.parquet  # noqa: F401
+    import statsmodels.stats.proportion  # noqa: F401 - the Wilson intervals of compute_indicators: before the clock
 
-    from iae_impact import stats  # noqa: F401 - imported by compute_indicators: load it before the clock
     from iae_impact.indicators import compute_indicators
     from iae_impact.ingest import read_dataset
 

@@ -3,11 +3,11 @@
 Writes ``reports/bench/resultats.json`` and prints its keys:
 
 - ``brief_vs_floor``: median wall time of the demo brief through papermill (``notebooks/10_note_elus.ipynb``,
-  default parameters, via ``iae_impact.runner.execute``) / median wall time of the floor: papermill on a
+  default parameters, via ``iae_impact.run.runner.execute``) / median wall time of the floor: papermill on a
   notebook that only imports what the brief imports (built from the brief's import cell, plus the
   third-party modules one brief run loads later on), same kernel and options. Interleaved repetitions.
 - ``batch_efficiency``: T(all demo briefs, ``--jobs 1``) / (N x T(``--jobs N``)), N = cores, with
-  ``iae_impact.notes.run_notes``; 1 means perfect scaling.
+  ``iae_impact.run.batch.run_notes``; 1 means perfect scaling.
 - ``national_vs_duckdb``, ``national_identical``, ``national_peak_rss_gb``: reading + validating + computing
   the site x year x dispositif cube of the fictional national file (1,000,000 parcours, about 12,000,000
   monthly hour rows, ``bench/generer_national.py``) with our code, against the same definitions as one
@@ -81,7 +81,7 @@ def _import_cell(notebook) -> str:
 
 
 def _papermill(notebook: Path, output: Path, parameters: dict | None = None) -> float:
-    """Run a notebook as ``iae_impact.runner.execute`` runs the brief; returns the wall time."""
+    """Run a notebook as ``iae_impact.run.runner.execute`` runs the brief; returns the wall time."""
     import papermill
 
     from iae_impact.base.paths import PROJECT_ROOT

@@ -36,3 +36,10 @@ def make_dataset(tmp_path):
         return read_dataset(folder)
 
     return make
+
+
+def pytest_collection_modifyitems(items):
+    """Cells of notebooks collected by nbval carry the ``notebook`` marker, like the tests that run notebooks."""
+    for item in items:
+        if str(item.fspath).endswith(".ipynb"):
+            item.add_marker(pytest.mark.notebook)

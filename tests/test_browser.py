@@ -16,6 +16,8 @@ import pytest
 from iae_impact.report.export import html_to_pdf, notebook_to_html, write_index
 from tests.test_export import ENTRIES, TITLE, build_notebook
 
+pytestmark = pytest.mark.browser  # Chromium through Playwright
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]

@@ -219,6 +219,7 @@ def determined(hidden: list[str]) -> list[str]:
     return [cell for j, cell in enumerate(hidden) if np.linalg.matrix_rank(np.vstack([a, unit[j]])) == rank]
 
 
+@pytest.mark.slow  # 300 random tables
 @settings(max_examples=300, deadline=None)
 @given(tables(), st.sampled_from([3, 5, 11]))
 def test_invariants(table, seuil):

@@ -14,11 +14,14 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
+import pytest
 import yaml
 
 from iae_impact.base.paths import NOTEBOOKS_DIR, PROJECT_ROOT
 from iae_impact.run import batch as notes
 from iae_impact.run import runner
+
+pytestmark = pytest.mark.slow  # kernels killed, interrupted and rerun
 
 NOTE = {"annee": 2024, "structure": "AMIE (fictif)", "destinataire": {"qualite": "Député"}, "demandes": ["x"]}
 FILES = {"note.html", "note.ipynb", "note.pdf", "resume.json", "run.json"}

@@ -1,4 +1,4 @@
-"""Hand-computed fixtures: one per indicator rule (DESIGN §4, DOMAIN §1.3-1.4)."""
+"""Hand-computed fixtures: one per indicator rule (README « Définitions des indicateurs », docs/domain.md §1.3-1.4)."""
 
 from __future__ import annotations
 

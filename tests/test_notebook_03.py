@@ -9,6 +9,8 @@ import pytest
 
 from iae_impact.run.runner import run_notebook
 
+pytestmark = pytest.mark.notebook  # runs notebooks with papermill
+
 AMIE = "AMIE (fictif)"
 
 

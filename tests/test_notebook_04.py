@@ -13,6 +13,8 @@ from iae_impact.base import paths
 from iae_impact.run.params import ImpactParameters
 from iae_impact.run.runner import run_notebook
 
+pytestmark = pytest.mark.notebook  # runs notebooks with papermill
+
 CENT = 0.01
 NOTEBOOK = paths.NOTEBOOKS_DIR / "04_impact.ipynb"
 

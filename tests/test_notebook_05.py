@@ -16,6 +16,8 @@ from iae_impact.data.selection import select_perimeter
 from iae_impact.ingest import read_dataset
 from iae_impact.run.runner import run_notebook
 
+pytestmark = pytest.mark.notebook  # runs notebooks with papermill
+
 ANNEE = 2024
 PARAMETRES = "data/reference/couts_evites.yaml"
 

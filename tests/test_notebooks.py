@@ -13,6 +13,8 @@ import pytest
 from iae_impact.run.runner import run_notebook
 from tests.golden import assert_matches
 
+pytestmark = pytest.mark.notebook  # runs notebooks with papermill
+
 GOLDEN = Path(__file__).parent / "golden"
 AI = "AMIE (fictif)"
 

@@ -18,6 +18,8 @@ from iae_impact.run.batch import load_config, run_notes
 from tests.golden import assert_matches
 from tests.test_browser import browser, open_page  # noqa: F401 - shared Chromium fixture
 
+pytestmark = pytest.mark.slow  # a batch of real briefs (HTML and PDF)
+
 GOLDEN = Path(__file__).parent / "golden" / "notes"
 DEFAULT_CONFIG = PROJECT_ROOT / "config" / "notes.yaml"
 FILES = ["note.html", "note.ipynb", "note.pdf", "resume.json", "run.json"]
@@ -178,6 +180,7 @@ def test_dask_local_cluster_runs_the_same_code(tmp_path):
     assert (tmp_path / "out" / "bonne" / "note.pdf").exists()
 
 
+@pytest.mark.browser
 def test_demo_briefs_open_in_chromium_without_errors(browser, demo_batch):  # noqa: F811
     out, _ = demo_batch
     for note_id in ("amie-2024", "ami-bram-2024"):

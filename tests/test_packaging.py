@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
+import sys
 import tomllib
+from pathlib import Path
 
 import yaml
 
@@ -55,3 +58,27 @@ def test_notebooks_are_committed_without_outputs():
         code = [c for c in cells if c["cell_type"] == "code"]
         assert all(not c["outputs"] and c["execution_count"] is None for c in code), nb.name
         assert any("parameters" in c["metadata"].get("tags", []) for c in code), nb.name
+
+
+def test_the_pre_commit_stripping_keeps_parameters_and_leaves_committed_notebooks_unchanged(tmp_path):
+    """The nbstripout hook of .pre-commit-config.yaml removes outputs and counts, keeps the ``parameters`` tag
+    and the cell ids, and finds nothing to change in the committed notebooks."""
+    config = yaml.safe_load((PROJECT_ROOT / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
+    hook = next(h for r in config["repos"] for h in r["hooks"] if h["id"] == "nbstripout")
+    command = [str(Path(sys.executable).with_name("nbstripout")), *hook["entry"].split()[1:]]
+    for nb in sorted((PROJECT_ROOT / "notebooks").glob("*.ipynb")):
+        copy = tmp_path / nb.name
+        shutil.copy(nb, copy)
+        subprocess.run([*command, str(copy)], check=True)
+        assert copy.read_bytes() == nb.read_bytes(), nb.name
+    dirty = json.loads((PROJECT_ROOT / "notebooks" / "02_indicateurs.ipynb").read_text(encoding="utf-8"))
+    for cell in dirty["cells"]:
+        if cell["cell_type"] == "code":
+            cell["outputs"] = [{"output_type": "stream", "name": "stdout", "text": ["x\n"]}]
+            cell["execution_count"] = 3
+    path = tmp_path / "sale.ipynb"
+    path.write_text(json.dumps(dirty), encoding="utf-8")
+    subprocess.run([*command, str(path)], check=True)
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    assert all(not c["outputs"] and c["execution_count"] is None for c in cells if c["cell_type"] == "code")
+    assert "parameters" in cells[1]["metadata"]["tags"]

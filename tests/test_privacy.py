@@ -21,6 +21,8 @@ from iae_impact.indicators import COUNT_COLUMNS
 from iae_impact.run.batch import run_notes
 from iae_impact.run.runner import run_notebook
 
+pytestmark = pytest.mark.slow  # the whole pipeline on a copy of the demo
+
 SEUIL = 5
 
 

@@ -1,4 +1,4 @@
-"""Statistics of fair comparisons (DESIGN §5): hand-checkable cases and synthetic data with a planted truth."""
+"""Statistics of fair comparisons (notebook 03, docs/domain.md §1.4): hand-checkable cases and synthetic data with a planted truth."""
 
 from __future__ import annotations
 

@@ -90,35 +90,23 @@ def _derive_counts(table: pd.DataFrame) -> dict[str, np.ndarray]:
         unknown = now
 
 
-def apply_disclosure(
-    table: pd.DataFrame, seuil: int = DEFAULT_THRESHOLD, keys: Sequence[str] = ("annee",)
-) -> Suppression:
-    """Mask the cells of an indicator table (rows = group x year) that could reveal fewer than ``seuil`` persons.
-
-    ``keys`` are the non-measure columns (``annee``, ``structure``, ``site``…), never masked. Rules, per row:
-    whole row masked when ``personnes < seuil``; counts of 1 to ``seuil - 1`` masked; complementary counts
-    masked until each relation (total = sum of parts) has 0 or at least 2 masked cells, the smallest unmasked
-    part first; rates masked with their numerator or ``sorties_examinees``; the mean duration when ``sorties``
-    is masked or below ``seuil``; a share ``part_X`` when ``part_X_n`` is below ``seuil`` or when the persons
-    with or without the trait are 1 to ``seuil - 1``. ``heures``/``etp`` are masked only with their row.
-    """
+def _check_table(table: pd.DataFrame, seuil: int, keys: Sequence[str]) -> list[str]:
+    """The measure columns of ``table``; ValueError (French) for a bad threshold or a text measure."""
     if int(seuil) != seuil or seuil < 1:
         raise ValueError(f"Seuil de secret statistique invalide : {seuil} (entier positif attendu).")
     measures = [col for col in table.columns if col not in keys]
     text = [col for col in measures if not pd.api.types.is_numeric_dtype(table[col])]
     if text:
         raise ValueError(f"Colonne(s) non numérique(s) {', '.join(map(str, text))} : ajoutez-les à keys.")
+    return measures
 
-    c = _derive_counts(table)
-    rows = np.zeros(len(table), dtype=bool)
-    if "personnes" in table:
-        rows = table["personnes"].to_numpy(dtype=float) < seuil
-    primary = {col: small_cells(v, seuil) & ~rows for col, v in c.items()}
-    masked = {col: primary[col] | rows for col in c}
 
+def _secondary(masked: dict[str, np.ndarray], c: dict[str, np.ndarray]) -> None:
+    """Secondary suppression, vectorised over rows, in place: complementary counts are masked until no
+    relation (total = sum of parts) has exactly one hidden cell. With exactly one hidden cell in a
+    relation, either the total is hidden and all parts are not, or a part is and another is not."""
     changed = True
-    while changed:  # secondary suppression, vectorised over rows. With exactly one hidden cell in a
-        # relation, either the total is hidden and all parts are not, or a part is and another is not.
+    while changed:
         changed = False
         for total, parts in RELATIONS:
             hidden = np.column_stack([masked[x] | np.isnan(c[x]) for x in [total, *parts]])
@@ -132,8 +120,11 @@ def apply_disclosure(
                 masked[x] = masked[x] | add
                 changed |= bool(add.any())
 
-    unknown = {col: np.isnan(v) & ~masked[col] for col, v in c.items()}
-    hide = {col: masked[col] | unknown[col] for col in c}
+
+def _mask_frame(table: pd.DataFrame, masked: dict[str, np.ndarray], c: dict[str, np.ndarray],
+                seuil: int) -> pd.DataFrame:
+    """The mask of every column: counts as decided, rates, duration and shares from the counts they rest on."""
+    hide = {col: masked[col] | (np.isnan(v) & ~masked[col]) for col, v in c.items()}
     mask = pd.DataFrame(False, index=table.index, columns=table.columns)
     for col in COUNT_COLUMNS:
         if col in mask:
@@ -149,6 +140,30 @@ def apply_disclosure(
             n = table[f"{share}_n"].to_numpy(dtype=float) if f"{share}_n" in table else np.full(len(table), np.nan)
             k = np.round(table[share].to_numpy(dtype=float) * n)
             mask[share] = np.isnan(n) | (n < seuil) | small_cells(k, seuil) | small_cells(n - k, seuil)
+    return mask
+
+
+def apply_disclosure(
+    table: pd.DataFrame, seuil: int = DEFAULT_THRESHOLD, keys: Sequence[str] = ("annee",)
+) -> Suppression:
+    """Mask the cells of an indicator table (rows = group x year) that could reveal fewer than ``seuil`` persons.
+
+    ``keys`` are the non-measure columns (``annee``, ``structure``, ``site``…), never masked. Rules, per row:
+    whole row masked when ``personnes < seuil``; counts of 1 to ``seuil - 1`` masked; complementary counts
+    masked until each relation (total = sum of parts) has 0 or at least 2 masked cells, the smallest unmasked
+    part first; rates masked with their numerator or ``sorties_examinees``; the mean duration when ``sorties``
+    is masked or below ``seuil``; a share ``part_X`` when ``part_X_n`` is below ``seuil`` or when the persons
+    with or without the trait are 1 to ``seuil - 1``. ``heures``/``etp`` are masked only with their row.
+    """
+    measures = _check_table(table, seuil, keys)
+    c = _derive_counts(table)
+    rows = np.zeros(len(table), dtype=bool)
+    if "personnes" in table:
+        rows = table["personnes"].to_numpy(dtype=float) < seuil
+    primary = {col: small_cells(v, seuil) & ~rows for col, v in c.items()}
+    masked = {col: primary[col] | rows for col in c}
+    _secondary(masked, c)
+    mask = _mask_frame(table, masked, c, seuil)
     mask.loc[rows, measures] = True
 
     out = table.copy()

@@ -406,50 +406,10 @@ def estimate_att(df: pd.DataFrame, treatment: str, outcome: str, covariates: Seq
     Every input column is cast to float64 (nullable and pyarrow dtypes included); missing values,
     a non 0/1 treatment or an empty group raise ValueError with a French message.
     """
-    unknown = set(options) - _OPTIONS
-    if unknown:
-        raise ValueError(f"option(s) inconnue(s) : {', '.join(sorted(unknown))} "
-                         f"(connues : {', '.join(sorted(_OPTIONS))})")
-    if method not in METHODS:
-        raise ValueError(f"méthode inconnue : {method} (connues : {', '.join(METHODS)})")
-    covariates = list(covariates or [])
-    ps_covariates = list(options.get("ps_covariates") or covariates)
-    trim = options.get("trim")
-    if trim is not None and method not in PS_METHODS:
-        raise ValueError("la troncature ne s'applique qu'aux méthodes fondées sur le score "
-                         f"({', '.join(PS_METHODS)})")
-    if method in PS_METHODS and not ps_covariates:
-        raise ValueError(f"la méthode {method} demande au moins une covariable pour le score de propension")
-
-    if treatment == outcome:
-        raise ValueError("le traitement et le résultat doivent être deux colonnes différentes")
-    balance_names = [n for n in _unique([*covariates, *ps_covariates]) if n not in (treatment, outcome)]
-    if len(balance_names) < len(_unique([*covariates, *ps_covariates])):
-        raise ValueError("le traitement et le résultat ne peuvent pas servir de covariables")
-    data = _float_columns(df, _unique([treatment, outcome, *balance_names]))
-    t, y = data[:, 0], data[:, 1]
-    if not np.isin(t, (0.0, 1.0)).all():
-        raise ValueError(f"la colonne de traitement « {treatment} » doit valoir 0 ou 1")
-    columns = _unique([treatment, outcome, *balance_names])
-    col = {name: data[:, columns.index(name)] for name in balance_names}
-    x_bal = np.column_stack([col[n] for n in balance_names]) if balance_names else np.empty((len(t), 0))
-    x_cov = np.column_stack([col[n] for n in covariates]) if covariates else np.empty((len(t), 0))
+    covariates, ps_covariates, trim = _check_request(method, covariates, options)
+    t, y, x_bal, x_cov, x_ps, balance_names = _inputs(df, treatment, outcome, covariates, ps_covariates)
     n1, n0 = int(t.sum()), int((1 - t).sum())
-    if n1 == 0 or n0 == 0:
-        raise ValueError("il faut au moins une personne traitée et une personne témoin")
-
-    maxiter = int(options.get("maxiter", 100))
-    ps = None
-    ps_error = None
-    if ps_covariates:
-        x_ps = np.column_stack([col[n] for n in ps_covariates])
-        if method in PS_METHODS:
-            ps = fit_propensity(x_ps, t, ps_covariates, maxiter)
-        else:  # diagnostics only: a failing logit must not stop the regression
-            try:
-                ps = fit_propensity(x_ps, t, ps_covariates, maxiter)
-            except ValueError as exc:
-                ps_error = str(exc)
+    ps, ps_error = _propensity(x_ps, t, ps_covariates, method, int(options.get("maxiter", 100)))
 
     everyone = np.ones(len(t), dtype=bool)
     if method in ("difference", "regression"):
@@ -457,19 +417,8 @@ def estimate_att(df: pd.DataFrame, treatment: str, outcome: str, covariates: Seq
         diag = _diagnostics(x_bal, balance_names, t, ps, everyone, None, propensity_error=ps_error)
         return _result(estimate, se, n1, n0, method, diag)
 
-    kept = everyone
-    details: dict = {}
-    if trim is not None:
-        low, high = (float(v) for v in trim)
-        if not 0.0 <= low < high <= 1.0:
-            raise ValueError("la troncature attend deux bornes 0 ≤ basse < haute ≤ 1")
-        kept = (ps.score >= low) & (ps.score <= high)
-        details = {"troncature": [low, high], "traites_ecartes": int(np.sum(~kept & (t == 1))),
-                   "temoins_ecartes": int(np.sum(~kept & (t == 0)))}
+    kept, details = _trimmed(ps, t, trim)
     k1, k0 = int(np.sum(kept & (t == 1))), int(np.sum(kept & (t == 0)))
-    if k1 == 0 or k0 == 0:
-        raise ValueError("après troncature, un des deux groupes est vide")
-
     if method == "ipw":
         estimate, se, w = _ipw(y[kept], t[kept], ps.score[kept])
         weights = np.zeros(len(t))
@@ -485,6 +434,76 @@ def estimate_att(df: pd.DataFrame, treatment: str, outcome: str, covariates: Seq
         details |= match_details
     diag = _diagnostics(x_bal, balance_names, t, ps, kept, weights, details, ps_error)
     return _result(estimate, se, k1, k0, method, diag)
+
+
+def _check_request(method: str, covariates: Sequence[str] | None, options: dict) -> tuple[list, list, tuple | None]:
+    """Covariates, score covariates and trimming of a request; ValueError (French) for an invalid one."""
+    unknown = set(options) - _OPTIONS
+    if unknown:
+        raise ValueError(f"option(s) inconnue(s) : {', '.join(sorted(unknown))} "
+                         f"(connues : {', '.join(sorted(_OPTIONS))})")
+    if method not in METHODS:
+        raise ValueError(f"méthode inconnue : {method} (connues : {', '.join(METHODS)})")
+    covariates = list(covariates or [])
+    ps_covariates = list(options.get("ps_covariates") or covariates)
+    trim = options.get("trim")
+    if trim is not None and method not in PS_METHODS:
+        raise ValueError("la troncature ne s'applique qu'aux méthodes fondées sur le score "
+                         f"({', '.join(PS_METHODS)})")
+    if method in PS_METHODS and not ps_covariates:
+        raise ValueError(f"la méthode {method} demande au moins une covariable pour le score de propension")
+    return covariates, ps_covariates, trim
+
+
+def _inputs(df: pd.DataFrame, treatment: str, outcome: str, covariates: list[str], ps_covariates: list[str]):
+    """Treatment, outcome and covariate matrices (balance, outcome model, score) as float64 arrays."""
+    if treatment == outcome:
+        raise ValueError("le traitement et le résultat doivent être deux colonnes différentes")
+    balance_names = [n for n in _unique([*covariates, *ps_covariates]) if n not in (treatment, outcome)]
+    if len(balance_names) < len(_unique([*covariates, *ps_covariates])):
+        raise ValueError("le traitement et le résultat ne peuvent pas servir de covariables")
+    columns = _unique([treatment, outcome, *balance_names])
+    data = _float_columns(df, columns)
+    t, y = data[:, 0], data[:, 1]
+    if not np.isin(t, (0.0, 1.0)).all():
+        raise ValueError(f"la colonne de traitement « {treatment} » doit valoir 0 ou 1")
+    if int(t.sum()) == 0 or int((1 - t).sum()) == 0:
+        raise ValueError("il faut au moins une personne traitée et une personne témoin")
+
+    def matrix(names: list[str]) -> np.ndarray:
+        return (np.column_stack([data[:, columns.index(n)] for n in names]) if names
+                else np.empty((len(t), 0)))
+
+    return t, y, matrix(balance_names), matrix(covariates), matrix(ps_covariates), balance_names
+
+
+def _propensity(x_ps: np.ndarray, t: np.ndarray, names: list[str], method: str,
+                maxiter: int) -> tuple[_Propensity | None, str | None]:
+    """The score (required by the score-based methods; for the others a diagnostic whose failure is noted)."""
+    if not names:
+        return None, None
+    if method in PS_METHODS:
+        return fit_propensity(x_ps, t, names, maxiter), None
+    try:  # diagnostics only: a failing logit must not stop the regression
+        return fit_propensity(x_ps, t, names, maxiter), None
+    except ValueError as exc:
+        return None, str(exc)
+
+
+def _trimmed(ps: _Propensity, t: np.ndarray, trim: tuple | None) -> tuple[np.ndarray, dict]:
+    """Units kept after trimming on the score (every unit without ``trim``), and the counts dropped."""
+    kept = np.ones(len(t), dtype=bool)
+    details: dict = {}
+    if trim is not None:
+        low, high = (float(v) for v in trim)
+        if not 0.0 <= low < high <= 1.0:
+            raise ValueError("la troncature attend deux bornes 0 ≤ basse < haute ≤ 1")
+        kept = (ps.score >= low) & (ps.score <= high)
+        details = {"troncature": [low, high], "traites_ecartes": int(np.sum(~kept & (t == 1))),
+                   "temoins_ecartes": int(np.sum(~kept & (t == 0)))}
+    if not (kept & (t == 1)).any() or not (kept & (t == 0)).any():
+        raise ValueError("après troncature, un des deux groupes est vide")
+    return kept, details
 
 
 def estimate_all(df: pd.DataFrame, treatment: str, outcome: str, covariates: Sequence[str],

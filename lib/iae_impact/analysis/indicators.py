@@ -1,4 +1,4 @@
-"""Official insertion indicators by group and year (DESIGN §4, DOMAIN §1).
+"""Official insertion indicators by group and year (README « Définitions des indicateurs », DOMAIN §1 in docs/domain.md).
 
 Definitions, for a year Y:
 
@@ -312,6 +312,71 @@ def _plain(values: pd.Series) -> pd.Series:
     return values.astype(object) if isinstance(values.dtype, pd.CategoricalDtype) else values
 
 
+def _parcours_counted(p: pd.DataFrame, inclure_non_salaries: bool) -> tuple[pd.DataFrame, tuple]:
+    """The parcours the indicators count (salaried dispositifs only unless asked) and the ``pd.factorize`` of
+    their dispositif."""
+    dispositif = _factorize(p["dispositif"])
+    if inclure_non_salaries:
+        return p, dispositif
+    keep = _is_true(_on_values(dispositif, is_salaried))
+    if keep.all():
+        return p, dispositif
+    return p[keep], (dispositif[0][keep], dispositif[1])
+
+
+def _aggregate(key: np.ndarray, size: int, values: np.ndarray | None = None, how: str = "count") -> np.ndarray:
+    """Aggregate per result row (``key``: result row of each input row, ``size`` rows): ``count``,
+    ``count_true`` (of ``values``), ``sum`` or ``mean``; missing groups give NaN (counts: 0)."""
+    if how == "count":
+        return np.bincount(key, minlength=size).astype(np.int64)
+    if how == "count_true":
+        return np.bincount(key[np.asarray(values, dtype=bool)], minlength=size).astype(np.int64)
+    series = pd.Series(np.asarray(values, dtype=float), copy=False).groupby(key, sort=True)
+    aggregated = series.sum() if how == "sum" else series.mean()  # compensated sums, as before
+    out = np.full(size, np.nan)
+    out[aggregated.index.to_numpy()] = aggregated.to_numpy()
+    return out
+
+
+def _exit_counts(result: pd.DataFrame, exits: pd.DataFrame, x_at: np.ndarray, size: int) -> None:
+    """Exit counts by examination and category, mean length and rates with their Wilson interval, in place."""
+    examined = exits["examinee"].to_numpy()
+    colonne = exits["colonne"].to_numpy(dtype=object)
+    result["sorties"] = _aggregate(x_at, size)
+    result["sorties_examinees"] = _aggregate(x_at, size, examined, "count_true")
+    result["retraits"] = _aggregate(x_at, size, exits["retrait"].to_numpy(), "count_true")
+    result["sorties_hors_seuil"] = _aggregate(x_at, size, exits["hors_seuil"].to_numpy(), "count_true")
+    for col in examined_category_columns():
+        result[col] = _aggregate(x_at, size, examined & (colonne == col), "count_true")
+    result["duree_moyenne_parcours_mois"] = (_aggregate(x_at, size, exits["duree_mois"].to_numpy(), "mean")
+                                            if len(x_at) else np.full(size, np.nan))
+    result["sorties_dynamiques"] = result[list(dynamic_exit_columns())].sum(axis=1)
+    n = result["sorties_examinees"].to_numpy()
+    for rate, numerator in RATE_NUMERATORS.items():
+        k = result[numerator].to_numpy()
+        result[rate] = np.where(n > 0, k / np.where(n > 0, n, 1), np.nan)
+        result[f"{rate}_ic_bas"], result[f"{rate}_ic_haut"] = wilson_interval(k, n)
+
+
+def _profile_shares(result: pd.DataFrame, p: pd.DataFrame, rows: np.ndarray, years: np.ndarray, where: np.ndarray,
+                    size: int) -> None:
+    """Profile shares among the persons of each group and year, from their latest parcours (``rows`` of ``p``,
+    their ``years`` and result row ``where``), each with its ``_n``, in place."""
+    flags = profile_flags(p)
+    birth = (p["annee_naissance"].to_numpy(dtype=float, na_value=np.nan) if "annee_naissance" in p.columns
+             else np.full(len(p), np.nan))
+    shares = dict(zip(AGE_SHARES, age_bands(years - birth[rows]), strict=True))
+    shares |= {share: flags[flag].to_numpy()[rows] for share, flag in SHARE_FLAGS.items()}
+    for share in PROFILE_SHARES:
+        values = shares[share]
+        known = ~np.isnan(values)
+        count = np.bincount(where[known], minlength=size)
+        total = np.bincount(where[known], weights=values[known], minlength=size)  # 0/1 values: exact sums
+        with np.errstate(invalid="ignore", divide="ignore"):
+            result[share] = np.where(count > 0, total / np.where(count > 0, count, 1), np.nan)
+        result[f"{share}_n"] = count.astype(np.int64)
+
+
 def compute_indicators(
     dataset: Dataset,
     by: Sequence[str] = (),
@@ -330,13 +395,7 @@ def compute_indicators(
     national file (a million parcours, twelve million monthly hour rows) takes seconds.
     """
     by = list(by)
-    p = _with_group_columns(dataset, by)
-    dispositif = _factorize(p["dispositif"])
-    if not inclure_non_salaries:
-        keep = _is_true(_on_values(dispositif, is_salaried))
-        if not keep.all():
-            p = p[keep]
-            dispositif = (dispositif[0][keep], dispositif[1])
+    p, dispositif = _parcours_counted(_with_group_columns(dataset, by), inclure_non_salaries)
     keys = [*by, "annee"]
     columns = indicator_columns(by)
     if p.empty:
@@ -387,16 +446,7 @@ def compute_indicators(
     size = len(all_keys)
 
     def at(key: np.ndarray, values: np.ndarray | None = None, how: str = "count") -> np.ndarray:
-        """Aggregate per result row (``key``: result row of each input row); missing groups give NaN (count: 0)."""
-        if how == "count":
-            return np.bincount(key, minlength=size).astype(np.int64)
-        if how == "count_true":
-            return np.bincount(key[np.asarray(values, dtype=bool)], minlength=size).astype(np.int64)
-        series = pd.Series(np.asarray(values, dtype=float), copy=False).groupby(key, sort=True)
-        aggregated = series.sum() if how == "sum" else series.mean()  # compensated sums, as before
-        out = np.full(size, np.nan)
-        out[aggregated.index.to_numpy()] = aggregated.to_numpy()
-        return out
+        return _aggregate(key, size, values, how)
 
     a_at, e_at, x_at = (row_of_key[k] for k in (a_key, e_key, x_key))
     identified = members[members % persons > 0]  # a missing identifier is nobody (as in nunique)
@@ -404,39 +454,8 @@ def compute_indicators(
     result["entrees"] = at(e_at)
     result["heures"] = np.nan_to_num(at(a_at, a_hours, "sum"), nan=0.0)
     result["etp"] = np.nan_to_num(at(a_at, a_etp, "sum"), nan=0.0)
-    result["sorties"] = at(x_at)
-    examined = exits["examinee"].to_numpy()
-    colonne = exits["colonne"].to_numpy(dtype=object)
-    result["sorties_examinees"] = at(x_at, examined, "count_true")
-    result["retraits"] = at(x_at, exits["retrait"].to_numpy(), "count_true")
-    result["sorties_hors_seuil"] = at(x_at, exits["hors_seuil"].to_numpy(), "count_true")
-    for col in examined_category_columns():
-        result[col] = at(x_at, examined & (colonne == col), "count_true")
-    result["duree_moyenne_parcours_mois"] = (at(x_at, exits["duree_mois"].to_numpy(), "mean") if len(x_at)
-                                            else np.full(size, np.nan))
-    result["sorties_dynamiques"] = result[list(dynamic_exit_columns())].sum(axis=1)
-    n = result["sorties_examinees"].to_numpy()
-    for rate, numerator in RATE_NUMERATORS.items():
-        k = result[numerator].to_numpy()
-        result[rate] = np.where(n > 0, k / np.where(n > 0, n, 1), np.nan)
-        result[f"{rate}_ic_bas"], result[f"{rate}_ic_haut"] = wilson_interval(k, n)
-
-    # profile shares among the persons of each group and year, from their latest parcours
-    flags = profile_flags(p)
-    birth = (p["annee_naissance"].to_numpy(dtype=float, na_value=np.nan) if "annee_naissance" in p.columns
-             else None)
-    age = profile_years - birth[profile_rows] if birth is not None else np.full(len(profile_rows), np.nan)
-    shares = dict(zip(AGE_SHARES, age_bands(age), strict=True))
-    shares |= {share: flags[flag].to_numpy()[profile_rows] for share, flag in SHARE_FLAGS.items()}
-    where = row_of_key[profile_keys]
-    for share in PROFILE_SHARES:
-        values = shares[share]
-        known = ~np.isnan(values)
-        count = np.bincount(where[known], minlength=size)
-        total = np.bincount(where[known], weights=values[known], minlength=size)  # 0/1 values: exact sums
-        with np.errstate(invalid="ignore", divide="ignore"):
-            result[share] = np.where(count > 0, total / np.where(count > 0, count, 1), np.nan)
-        result[f"{share}_n"] = count.astype(np.int64)
+    _exit_counts(result, exits, x_at, size)
+    _profile_shares(result, p, profile_rows, profile_years, row_of_key[profile_keys], size)
     if annees is not None:
         result = result[result["annee"].isin(list(annees))]
     return result[columns].sort_values(keys).reset_index(drop=True)

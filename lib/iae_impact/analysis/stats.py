@@ -1,4 +1,4 @@
-"""Statistics for fair comparisons (DESIGN §5): trends over years, risk-adjusted comparison of sites
+"""Statistics for fair comparisons (docs/domain.md §1.4-1.5; notebook 03): trends over years, risk-adjusted comparison of sites
 (observed / expected), funnel-plot limits and a chi-square test of homogeneity.
 
 Every model is fitted with statsmodels on the person-level examined exits of

@@ -39,8 +39,8 @@ import pandas as pd
 from ..base import paths
 from ..base.outputs import write_atomic_bytes
 from ..rules import tables
-from ..rules.exits import CATEGORY_RETRAIT, canonical_motive, dynamic_categories, motive_categories
-from ..rules.profile import education_codes
+from ..rules.exits import CATEGORY_RETRAIT, canonical_motive, dynamic_categories, examination_rules, motive_categories
+from ..rules.profile import AGE_SENIOR_FROM, AGE_YOUNG_BELOW, LONG_TERM_UNEMPLOYED, education_codes
 from . import schema
 
 DEFAULT_SEED = 20250307  # the day AMIE's figures were presented (seed text), as a number
@@ -109,7 +109,6 @@ class _ProfileMix:
 
 
 ORIENTEURS = ("France Travail", "Mission locale", "Conseil départemental", "SPIP", "Candidature spontanée")
-LONG_TERM_UNEMPLOYED = ("12 à 23 mois", "24 mois et plus")
 NIVEAUX_INFRA_CAP = education_codes("infra_cap")
 NIVEAUX_BAC_OU_PLUS = education_codes("bac_ou_plus")
 YOUNG_RSA_FACTOR = 0.25
@@ -156,14 +155,15 @@ OUTCOME_COEFFICIENTS = {
 }
 TAU = 0.65
 COVARIATE_DEFINITIONS = {
-    "age_moins_26": "âge < 26 ans, âge = année de date_entree (parcours) ou de date_orientation (candidats) "
-                    "− annee_naissance",
-    "age_50_ans_et_plus": "âge ≥ 50 ans (même définition de l'âge)",
+    "age_moins_26": f"âge < {AGE_YOUNG_BELOW} ans, âge = année de date_entree (parcours) ou de date_orientation "
+                    "(candidats) − annee_naissance",
+    "age_50_ans_et_plus": f"âge ≥ {AGE_SENIOR_FROM} ans (même définition de l'âge)",
     "femme": "sexe = F",
     "beneficiaire_rsa": "beneficiaire_rsa = oui",
-    "chomage_longue_duree": "duree_inscription_ft = « 12 à 23 mois » ou « 24 mois et plus »",
-    "niveau_infra_cap": "niveau_formation ∈ {00, 01, 60, 70} (référence : 50, 51)",
-    "niveau_bac_ou_plus": "niveau_formation ∈ {10, 20, 30, 40, 41}",
+    "chomage_longue_duree": "duree_inscription_ft = " + " ou ".join(f"« {d} »" for d in LONG_TERM_UNEMPLOYED),
+    "niveau_infra_cap": (f"niveau_formation ∈ {{{', '.join(NIVEAUX_INFRA_CAP)}}} "
+                         f"(référence : {', '.join(education_codes('cap_bep'))})"),
+    "niveau_bac_ou_plus": f"niveau_formation ∈ {{{', '.join(NIVEAUX_BAC_OU_PLUS)}}}",
     "residant_qpv": "residant_qpv = oui",
     "rqth": "rqth = oui",
 }
@@ -177,8 +177,8 @@ def _outcome_covariates(frame: pd.DataFrame, date_column: str) -> pd.DataFrame:
     """The covariates X of the outcome model, computed from the written columns."""
     age = frame[date_column].dt.year - frame["annee_naissance"]
     return pd.DataFrame({
-        "age_moins_26": age < 26,
-        "age_50_ans_et_plus": age >= 50,
+        "age_moins_26": age < AGE_YOUNG_BELOW,
+        "age_50_ans_et_plus": age >= AGE_SENIOR_FROM,
         "femme": frame["sexe"].eq("F"),
         "beneficiaire_rsa": frame["beneficiaire_rsa"].eq(True),
         "chomage_longue_duree": frame["duree_inscription_ft"].isin(LONG_TERM_UNEMPLOYED),
@@ -285,7 +285,7 @@ AI_TARGET_LONG_FROM_NEW = 8
 AI_TARGET_RETRAITS = 1  # among the long exits: ≥ 150 h, yet not examined
 #: Exits under 150 h (not examined) with motives that would count if the rule were forgotten.
 AI_TARGET_SHORT = ("Emploi de transition", "Autres sorties", "Autres sorties")
-AI_EXAMINATION_HOURS = 150.0
+AI_EXAMINATION_HOURS = float(examination_rules().loc["AI", "seuil_examen"])
 AI_LONG_EXIT_MIN_HOURS = 170.0  # margin above the threshold for the constructed examined exits
 
 # --------------------------------------------------------------------------- candidates

@@ -44,69 +44,55 @@ def _sheet_of_csv(path: Path) -> str | None:
 
 def _collect(path: Path) -> tuple[list[RawSheet], dict[str, str], list[Probleme], list[Probleme]]:
     """Read every sheet of the input; returns sheets, file checksums, problems, warnings."""
-    problems: list[Probleme] = []
-    warnings: list[Probleme] = []
     if not path.exists():
         raise DonneesInvalides([Probleme(str(path), None, None, None, None, "fichier ou dossier introuvable")])
+    in_folder = path.is_dir()
     files = sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith((".", "~$"))) \
-        if path.is_dir() else [path]
+        if in_folder else [path]
     sheets: list[RawSheet] = []
     checksums: dict[str, str] = {}
+    problems: list[Probleme] = []
+    warnings: list[Probleme] = []
     for f in files:
-        suffix = f.suffix.lower()
-        if path.is_dir() and suffix not in (".csv", ".txt", *XLSX_SUFFIXES, *PARQUET_SUFFIXES):
+        if in_folder and f.suffix.lower() not in (".csv", ".txt", *XLSX_SUFFIXES, *PARQUET_SUFFIXES):
             continue
-        data = f.read_bytes()
-        checksums[f.name] = hashlib.sha256(data).hexdigest()
-        if suffix in PARQUET_SUFFIXES or (data.startswith(PARQUET_MAGIC) and data.endswith(PARQUET_MAGIC)):
-            del data
-            feuille = _sheet_of_csv(f) if path.is_dir() else "parcours"  # a lone file is the parcours sheet
-            if feuille is None:
-                warnings.append(Probleme(f.name, None, None, None, None,
-                                         "fichier ignoré : son nom ne commence pas par un nom d'onglet "
-                                         f"({', '.join(SHEETS)})"))
-                continue
-            try:
-                sheets.append(read_parquet_sheet(f, feuille))
-            except FichierIllisible as exc:
-                problems.append(Probleme(f.name, feuille, None, None, None, str(exc)))
-            continue
-        if data.startswith(ZIP_MAGIC) or suffix in XLSX_SUFFIXES:
-            try:
-                found, warn = read_xlsx_sheets(f)
-            except (zipfile.BadZipFile, ValueError, KeyError, OSError) as exc:
-                problems.append(Probleme(f.name, None, None, None, None,
-                                         f"classeur Excel illisible ou endommagé ({type(exc).__name__})"))
-                continue
-            sheets += found
-            warnings += warn
-            continue
-        feuille = _sheet_of_csv(f) if path.is_dir() else "parcours"  # a lone CSV file is the parcours sheet
-        if feuille is None:
-            warnings.append(Probleme(f.name, None, None, None, None,
-                                     "fichier ignoré : son nom ne commence pas par un nom d'onglet "
-                                     f"({', '.join(SHEETS)})"))
-            continue
-        try:
-            sheet, warn = read_csv_sheet(f, feuille)
-        except FichierIllisible as exc:
-            problems.append(Probleme(f.name, feuille, None, None, None, str(exc)))
-            continue
-        except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:
-            problems.append(Probleme(f.name, feuille, None, None, None,
-                                     f"fichier CSV illisible ({parser_message(exc)})"))
-            continue
-        sheets.append(sheet)
-        warnings += warn
+        checksums[f.name], found, probs, warns = _read_file(f, in_folder)
+        sheets += found
+        problems += probs
+        warnings += warns
     return sheets, checksums, problems, warnings
 
 
-
-
-
-
-
-
+def _read_file(f: Path, in_folder: bool) -> tuple[str, list[RawSheet], list[Probleme], list[Probleme]]:
+    """One file: its checksum, its sheets (parquet, workbook or CSV, told by content and name), problems and
+    warnings. In a folder, a parquet or CSV file is the sheet its name starts with; alone, the parcours sheet."""
+    data = f.read_bytes()
+    checksum = hashlib.sha256(data).hexdigest()
+    suffix = f.suffix.lower()
+    parquet = suffix in PARQUET_SUFFIXES or (data.startswith(PARQUET_MAGIC) and data.endswith(PARQUET_MAGIC))
+    workbook = not parquet and (data.startswith(ZIP_MAGIC) or suffix in XLSX_SUFFIXES)
+    del data  # a large parquet file is read again by arrow: its bytes are not kept meanwhile
+    if workbook:
+        try:
+            found, warn = read_xlsx_sheets(f)
+        except (zipfile.BadZipFile, ValueError, KeyError, OSError) as exc:
+            return checksum, [], [Probleme(f.name, None, None, None, None,
+                                           f"classeur Excel illisible ou endommagé ({type(exc).__name__})")], []
+        return checksum, found, [], warn
+    feuille = _sheet_of_csv(f) if in_folder else "parcours"
+    if feuille is None:
+        return checksum, [], [], [Probleme(f.name, None, None, None, None, "fichier ignoré : son nom ne commence "
+                                           f"pas par un nom d'onglet ({', '.join(SHEETS)})")]
+    try:
+        if parquet:
+            return checksum, [read_parquet_sheet(f, feuille)], [], []
+        sheet, warn = read_csv_sheet(f, feuille)
+        return checksum, [sheet], [], warn
+    except FichierIllisible as exc:
+        return checksum, [], [Probleme(f.name, feuille, None, None, None, str(exc))], []
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:
+        return checksum, [], [Probleme(f.name, feuille, None, None, None,
+                                       f"fichier CSV illisible ({parser_message(exc)})")], []
 
 
 def _pseudonymised_hours(ids: pd.Series, parcours_ids: pd.Series, key: bytes, aligned: bool) -> pd.Series:
@@ -200,19 +186,13 @@ def _start_pseudonyms(identifiers: dict[str, pd.Series]) -> dict:
 def _finish(path: Path, origin: dict, frames: dict, sheet_problems: dict, problems: list, warnings: list,
             checksums: dict, pseudonymiser: bool, pending: dict) -> Dataset:
     """Cross-sheet rules, row accounting, then pseudonymisation; raises :class:`DonneesInvalides`."""
-    bilan: list[BilanFeuille] = []
     if "parcours" in frames and not any(sheet_problems.values()) and not problems:
         cross, cross_warn = cross_checks(frames, origin)
         warnings += cross_warn
         for prob in cross:
             sheet_problems.setdefault(prob.feuille or "parcours", []).append(prob)
-    for name, raw in origin.items():
-        blank = raw.blank
-        header = raw.header_line
-        rows = {p.ligne for p in sheet_problems[name] if p.ligne is not None and p.ligne != header}
-        header_problem = any(p.ligne is None or p.ligne == header for p in sheet_problems[name])
-        read = int((~blank).sum())
-        bilan.append(BilanFeuille(raw.fichier, name, read, read if header_problem else len(rows), int(blank.sum())))
+    bilan = [_row_accounting(raw, sheet_problems[name]) for name, raw in origin.items()]
+    for name in origin:
         problems += sheet_problems[name]
     if "parcours" in frames and frames["parcours"].empty and not problems:
         problems.append(Probleme(origin["parcours"].fichier, "parcours", None, None, None,
@@ -220,27 +200,16 @@ def _finish(path: Path, origin: dict, frames: dict, sheet_problems: dict, proble
     if problems:
         raise DonneesInvalides(problems, bilan)
     frames = {name: f for name, f in frames.items() if name == "parcours" or not f.empty}  # empty = absent
-
-    p = frames["parcours"]
-    h = frames.get("heures")
     if pseudonymiser:
-        key = load_key()
-        aligned = h is not None and points_at_rows(h["id_parcours"], p["id_parcours"])
-        p["id_personne"] = pseudonymise(p["id_personne"], key, "P", pending.pop("id_personne", None))
-        p["id_parcours"] = pseudonymise(p["id_parcours"], key, "C", pending.pop("id_parcours", None))
-        if h is not None:
-            h["id_parcours"] = _pseudonymised_hours(h["id_parcours"], p["id_parcours"], key, aligned)
-        if "candidats" in frames and "id_personne" in frames["candidats"]:
-            frames["candidats"]["id_personne"] = pseudonymise(frames["candidats"]["id_personne"], key, "P")
+        _pseudonymise(frames, pending)
     for name, frame in frames.items():  # text as plain objects, except the hours' parcours identifiers
         for column in frame.columns:
             if isinstance(frame[column].dtype, pd.CategoricalDtype) and not (name == "heures"
                                                                               and column == "id_parcours"):
                 frame[column] = _categorical_to_object(frame[column])
-    for frame in frames.values():
         frame.index.name = "ligne"
     return Dataset(
-        parcours=p,
+        parcours=frames["parcours"],
         heures=frames.get("heures"),
         conventions=frames.get("conventions"),
         sites=frames.get("sites"),
@@ -250,3 +219,25 @@ def _finish(path: Path, origin: dict, frames: dict, sheet_problems: dict, proble
         bilan=bilan,
         avertissements=warnings,
     )
+
+
+def _row_accounting(raw: RawSheet, problems: list[Probleme]) -> BilanFeuille:
+    """Rows read (blank rows apart), rows rejected: all of them when a problem concerns the whole sheet."""
+    header = raw.header_line
+    rows = {p.ligne for p in problems if p.ligne is not None and p.ligne != header}
+    header_problem = any(p.ligne is None or p.ligne == header for p in problems)
+    read = int((~raw.blank).sum())
+    return BilanFeuille(raw.fichier, raw.feuille, read, read if header_problem else len(rows), int(raw.blank.sum()))
+
+
+def _pseudonymise(frames: dict[str, pd.DataFrame], pending: dict) -> None:
+    """Replace every identifier by its keyed code, in place (``pending``: codes already being computed)."""
+    key = load_key()
+    p, h = frames["parcours"], frames.get("heures")
+    aligned = h is not None and points_at_rows(h["id_parcours"], p["id_parcours"])
+    p["id_personne"] = pseudonymise(p["id_personne"], key, "P", pending.pop("id_personne", None))
+    p["id_parcours"] = pseudonymise(p["id_parcours"], key, "C", pending.pop("id_parcours", None))
+    if h is not None:
+        h["id_parcours"] = _pseudonymised_hours(h["id_parcours"], p["id_parcours"], key, aligned)
+    if "candidats" in frames and "id_personne" in frames["candidats"]:
+        frames["candidats"]["id_personne"] = pseudonymise(frames["candidats"]["id_personne"], key, "P")

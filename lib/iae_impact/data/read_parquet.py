@@ -58,6 +58,24 @@ def arrow_column(kind: str, column: pa.ChunkedArray, keep: np.ndarray | None, in
         kind_type = kind_type.value_type
     n = len(column)
     no_failure = pd.Series(np.zeros(n, dtype=bool), index=index)
+    typed = _typed_values(kind, column, kind_type, index, no_failure)
+    if typed is not None:
+        return typed
+    if role == "heures" and identifiers and (pa.types.is_string(kind_type) or pa.types.is_large_string(kind_type)):
+        position = pc.index_in(column, value_set=identifiers["arrow"])
+        if position.null_count == column.null_count:  # every identifier, as written, is a parcours identifier
+            codes = pc.fill_null(position, -1).to_numpy().astype(np.int32)
+            return (pd.Series(categorical_from_codes(codes, identifiers["categories"], unique=True), index=index),
+                    no_failure, "")
+    return _text_values(kind, column, index, no_failure, identifiers if role == "parcours" else None)
+
+
+def _typed_values(kind: str, column: pa.ChunkedArray, kind_type, index: pd.Index, no_failure: pd.Series):
+    """A column already of the right type (or all null), taken as it is; None when it needs the text rules."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    n = len(column)
     if pa.types.is_null(kind_type):
         empty = pd.Series([""] * n, dtype=object, index=index)
         return parse_column(kind, empty) if kind not in TEXT_KINDS else (
@@ -87,13 +105,16 @@ def arrow_column(kind: str, column: pa.ChunkedArray, keep: np.ndarray | None, in
     if kind == schema.BOOLEEN and pa.types.is_boolean(kind_type):
         values = column.to_pandas(types_mapper={pa.bool_(): pd.BooleanDtype()}.get).array
         return pd.Series(values, index=index, dtype="boolean"), no_failure, PARSE_MESSAGES[kind]
-    # Everything else: the text rules, once per distinct value.
-    if role == "heures" and identifiers and (pa.types.is_string(kind_type) or pa.types.is_large_string(kind_type)):
-        position = pc.index_in(column, value_set=identifiers["arrow"])
-        if position.null_count == column.null_count:  # every identifier, as written, is a parcours identifier
-            codes = pc.fill_null(position, -1).to_numpy().astype(np.int32)
-            return (pd.Series(categorical_from_codes(codes, identifiers["categories"], unique=True), index=index),
-                    no_failure, "")
+    return None
+
+
+def _text_values(kind: str, column: pa.ChunkedArray, index: pd.Index, no_failure: pd.Series,
+                 identifiers: dict | None):
+    """The text rules, once per distinct value; text kinds come back as categoricals. ``identifiers``: the
+    parcours sheet's link, filled when each row has its own identifier in row order."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     chunk = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
     encoded = chunk.dictionary_encode()
     indices = encoded.indices
@@ -114,7 +135,7 @@ def arrow_column(kind: str, column: pa.ChunkedArray, keep: np.ndarray | None, in
             codes = np.where(codes >= 0, value_codes[codes], -1).astype(codes.dtype)
             texts = texts[filled]
         values = categorical_from_codes(codes, texts, unique=True)
-        if role == "parcours" and identifiers is not None and filled.all() \
+        if identifiers is not None and filled.all() \
                 and np.array_equal(codes, np.arange(len(codes))):  # one identifier per row, in row order
             identifiers.update(arrow=trimmed, categories=values.categories)
         return pd.Series(values, index=index), no_failure, ""

@@ -373,43 +373,58 @@ def validate(sheet: str, df: pd.DataFrame) -> pd.DataFrame:
     (uniqueness is tested on integer codes, in one pass when the rows are already sorted).
     """
     schema = sheet_schemas()[sheet]
-    cases: list[tuple[str, str, np.ndarray | None]] = []
-
-    def add(column: str, check: str, failed: np.ndarray | None) -> None:
-        if failed is None:
-            cases.append((column, check, None))
-        elif failed.any():
-            cases.append((column, check, df.index[failed].to_numpy()))
-
+    cases = _Failures(df.index)
     missing_of: dict[str, np.ndarray] = {}
     for name, column in schema.columns.items():
-        if name not in df.columns:
-            if column.required:
-                add(name, "column_in_dataframe", None)
-            continue
-        values = df[name]
-        missing = missing_of[name] = values.isna().to_numpy()
-        if not column.nullable:
-            add(name, "not_nullable", missing)
-        if not _dtype_matches(str(column.dtype), values.dtype):
-            add(name, f"dtype('{column.dtype}')", None)
-        for check in column.checks:
-            add(name, _check_name(check), _failed(check, values, missing))
-        if column.unique:  # a missing value is reported as missing, not as a duplicate (as pandera does)
-            add(name, "field_uniqueness", duplicated_rows(df, [name]) & ~missing)
+        if name in df.columns:
+            missing_of[name] = _check_column(name, column, df, cases)
+        elif column.required:
+            cases.add(name, "column_in_dataframe", None)
     for check in schema.checks:
-        add("", _check_name(check), _failed(check, df, None))
+        cases.add("", _check_name(check), _failed(check, df, None))
     if schema.unique:
         subset = [c for c in schema.unique if c in df.columns]
         dup = duplicated_rows(df, subset)
         for name in subset:  # each duplicated row is reported in every key column where it has a value
-            add(name, "multiple_fields_uniqueness",
-                dup & ~(missing_of[name] if name in missing_of else df[name].isna().to_numpy()))
-    if cases:
-        rows = [(column, check, None if idx is None else label) for column, check, idx in cases
-                for label in ([None] if idx is None else idx)]
-        raise SchemaErrors(sheet, pd.DataFrame(rows, columns=["column", "check", "index"]))
+            missing = missing_of[name] if name in missing_of else df[name].isna().to_numpy()
+            cases.add(name, "multiple_fields_uniqueness", dup & ~missing)
+    if cases.cases:
+        raise SchemaErrors(sheet, cases.frame())
     return df
+
+
+class _Failures:
+    """Failure cases as pandera reports them: (column, check, row label), None for a whole column."""
+
+    def __init__(self, index: pd.Index):
+        self.index = index
+        self.cases: list[tuple[str, str, np.ndarray | None]] = []
+
+    def add(self, column: str, check: str, failed: np.ndarray | None) -> None:
+        if failed is None:
+            self.cases.append((column, check, None))
+        elif failed.any():
+            self.cases.append((column, check, self.index[failed].to_numpy()))
+
+    def frame(self) -> pd.DataFrame:
+        rows = [(column, check, None if idx is None else label) for column, check, idx in self.cases
+                for label in ([None] if idx is None else idx)]
+        return pd.DataFrame(rows, columns=["column", "check", "index"])
+
+
+def _check_column(name: str, column: Column, df: pd.DataFrame, cases: _Failures) -> np.ndarray:
+    """The checks of one present column; returns its missing-value mask."""
+    values = df[name]
+    missing = values.isna().to_numpy()
+    if not column.nullable:
+        cases.add(name, "not_nullable", missing)
+    if not _dtype_matches(str(column.dtype), values.dtype):
+        cases.add(name, f"dtype('{column.dtype}')", None)
+    for check in column.checks:
+        cases.add(name, _check_name(check), _failed(check, values, missing))
+    if column.unique:  # a missing value is reported as missing, not as a duplicate (as pandera does)
+        cases.add(name, "field_uniqueness", duplicated_rows(df, [name]) & ~missing)
+    return missing
 
 
 def _check_name(check: Check) -> str:

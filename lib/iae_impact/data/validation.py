@@ -60,16 +60,42 @@ def typed_sheet(raw: RawSheet, identifiers: dict | None = None, on_identifiers=N
     :func:`arrow_column`; ``on_identifiers(columns)`` is called with the parsed ``id_personne`` and
     ``id_parcours`` of a parcours sheet as soon as both are read without problem)."""
     mapping, problems, warnings = _map_headers(raw)
-    keep = ~raw.blank
     specs = {s.name: s for s in schema.column_specs(raw.feuille)}
-    header_of = {name: header for header, name in mapping.items()}
+    typed, index, parse_failed = _parsed_columns(raw, mapping, specs, problems, identifiers, on_identifiers)
+    _fill_sites_and_ids(raw.feuille, typed, index)
+    for spec in specs.values():  # an optional column left out is an empty column
+        if spec.name not in typed and not spec.required and spec.nullable:
+            typed[spec.name] = pd.Series(None, index=index, dtype=_EMPTY_DTYPES.get(spec.kind, object))
+    for name, values in typed.items():  # final dtypes before the frame is built (no copy of big columns)
+        typed[name] = _final_dtype(values, specs[name])
+    out = pd.DataFrame(typed, index=index, copy=False)  # one block per column: no copy of 12-million-row columns
+    if any(p.ligne == raw.header_line and p.message == "colonne obligatoire absente" for p in problems):
+        return out, problems, warnings  # row checks would only repeat the missing column
+    try:
+        out = schema.validate(raw.feuille, out)
+    except schema.SchemaErrors as exc:
+        header_of = {name: header for header, name in mapping.items()}
+        problems += _schema_problems(raw, header_of, exc.failure_cases, parse_failed)
+    return out, problems, warnings
+
+
+#: dtype of an optional column the sheet leaves out.
+_EMPTY_DTYPES = {schema.DATE: "datetime64[ns]", schema.BOOLEEN: "boolean", schema.ENTIER: "float64",
+                 schema.DECIMAL: "float64"}
+
+
+def _parsed_columns(raw: RawSheet, mapping: dict[str, str], specs: dict, problems: list[Probleme],
+                    identifiers: dict | None, on_identifiers) -> tuple[dict, pd.Index, set[tuple[int, str]]]:
+    """Every mapped column parsed to its kind (text cells, or typed parquet columns); a cell that cannot be
+    read is a problem (appended to ``problems``) and listed in the returned set (row, column)."""
+    keep = ~raw.blank
     if raw.frame is not None:
         frame = raw.frame.loc[keep, list(mapping)].rename(columns=mapping)
         index = frame.index
     else:
         index = raw.labels if keep.all() else raw.labels[keep]
         positions = {header: i for i, header in reversed(list(enumerate(raw.columns)))}
-    typed = {}
+    typed: dict = {}
     parse_failed: set[tuple[int, str]] = set()
     for header, name in mapping.items():
         kind = specs[name].kind
@@ -79,18 +105,21 @@ def typed_sheet(raw: RawSheet, identifiers: dict | None = None, on_identifiers=N
             role = raw.feuille if name == "id_parcours" and raw.feuille in ("parcours", "heures") else ""
             values, failed, message = arrow_column(kind, raw.table.column(positions[header]),
                                                     None if keep.all() else keep, index, identifiers, role)
-        bad = failed.to_numpy()
-        if bad.any():
-            for idx in index[bad]:
-                problems.append(Probleme(raw.fichier, raw.feuille, int(idx), name, raw.cell(idx, header), message))
-                parse_failed.add((int(idx), name))
+        for idx in index[failed.to_numpy()]:
+            problems.append(Probleme(raw.fichier, raw.feuille, int(idx), name, raw.cell(idx, header), message))
+            parse_failed.add((int(idx), name))
         typed[name] = values
         if on_identifiers is not None and not problems and {"id_personne", "id_parcours"} <= set(typed) \
                 and name in ("id_personne", "id_parcours"):
             on_identifiers({c: typed[c] for c in ("id_personne", "id_parcours")})
             on_identifiers = None
-    if raw.feuille in ("parcours", "conventions") and "structure" in typed:
-        # no site column, or a blank site cell: the structure stands for its single site
+    return typed, index, parse_failed
+
+
+def _fill_sites_and_ids(sheet: str, typed: dict, index: pd.Index) -> None:
+    """In place: a missing or blank site is the structure's single site; a parcours without identifier gets one
+    derived from its person, structure, site, dispositif and entry date."""
+    if sheet in ("parcours", "conventions") and "structure" in typed:
         if "site" not in typed:
             typed["site"] = typed["structure"]
         elif typed["site"].isna().any():
@@ -98,38 +127,31 @@ def typed_sheet(raw: RawSheet, identifiers: dict | None = None, on_identifiers=N
             structure = _as_object(typed["structure"]).to_numpy(dtype=object)
             typed["site"] = pd.Series(np.where(pd.isna(site), structure, site), index=index)
     id_parts = ["id_personne", "structure", "site", "dispositif", "date_entree"]
-    if raw.feuille == "parcours" and set(id_parts) <= set(typed):
-        if "id_parcours" not in typed:
-            typed["id_parcours"] = _derive_parcours_ids(pd.DataFrame({c: typed[c] for c in id_parts}))
-        else:
-            missing = typed["id_parcours"].isna()
-            if missing.any():
-                ids = _as_object(typed["id_parcours"]).copy()
-                ids[missing] = _derive_parcours_ids(pd.DataFrame({c: typed[c][missing] for c in id_parts}))
-                typed["id_parcours"] = ids
-    for spec in specs.values():  # an optional column left out is an empty column
-        if spec.name not in typed and not spec.required and spec.nullable:
-            dtype = {schema.DATE: "datetime64[ns]", schema.BOOLEEN: "boolean", schema.ENTIER: "float64",
-                     schema.DECIMAL: "float64"}.get(spec.kind, object)
-            typed[spec.name] = pd.Series(None, index=index, dtype=dtype)
-    for name, values in typed.items():  # final dtypes before the frame is built (no copy of big columns)
-        kind = specs[name].kind
-        if kind in TEXT_KINDS:
-            if not isinstance(values.dtype, pd.CategoricalDtype):  # categoricals (parquet) stay as they are
-                typed[name] = values.astype(object).where(values.notna(), None)
-        elif kind == schema.ENTIER:
-            whole = values.notna().all() and not specs[name].nullable
-            typed[name] = values.astype("int64" if whole else "float64", copy=False)
-        elif kind == schema.DECIMAL:
-            typed[name] = values.astype("float64", copy=False)
-    out = pd.DataFrame(typed, index=index, copy=False)  # one block per column: no copy of 12-million-row columns
-    if any(p.ligne == raw.header_line and p.message == "colonne obligatoire absente" for p in problems):
-        return out, problems, warnings  # row checks would only repeat the missing column
-    try:
-        out = schema.validate(raw.feuille, out)
-    except schema.SchemaErrors as exc:
-        problems += _schema_problems(raw, header_of, exc.failure_cases, parse_failed)
-    return out, problems, warnings
+    if sheet != "parcours" or not set(id_parts) <= set(typed):
+        return
+    if "id_parcours" not in typed:
+        typed["id_parcours"] = _derive_parcours_ids(pd.DataFrame({c: typed[c] for c in id_parts}))
+        return
+    missing = typed["id_parcours"].isna()
+    if missing.any():
+        ids = _as_object(typed["id_parcours"]).copy()
+        ids[missing] = _derive_parcours_ids(pd.DataFrame({c: typed[c][missing] for c in id_parts}))
+        typed["id_parcours"] = ids
+
+
+def _final_dtype(values: pd.Series, spec) -> pd.Series:
+    """The dtype of a validated column: objects for text (categoricals from parquet stay), int64 for a whole
+    integer column without missing value, float64 otherwise."""
+    if spec.kind in TEXT_KINDS:
+        if isinstance(values.dtype, pd.CategoricalDtype):  # categoricals (parquet) stay as they are
+            return values
+        return values.astype(object).where(values.notna(), None)
+    if spec.kind == schema.ENTIER:
+        whole = values.notna().all() and not spec.nullable
+        return values.astype("int64" if whole else "float64", copy=False)
+    if spec.kind == schema.DECIMAL:
+        return values.astype("float64", copy=False)
+    return values
 
 
 def _schema_problems(raw: RawSheet, header_of: dict[str, str], cases: pd.DataFrame,

@@ -35,21 +35,7 @@ def load_parameters(path: str | Path = DEFAULT_PARAMETERS) -> dict:
     if not isinstance(params, dict):
         raise ValueError(f"fichier d'hypothèses {path.name} : section « parametres » absente")
     for name in PARAMETER_NAMES:
-        entry = params.get(name)
-        if not isinstance(entry, dict):
-            problems.append(f"{name} : paramètre absent")
-            continue
-        problems += [f"{name} : champ « {f} » absent" for f in PARAMETER_FIELDS if f not in entry]
-        values = [entry.get(s) for s in SCENARIOS]
-        if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
-            problems.append(f"{name} : bas, central et haut doivent être des nombres")
-            continue
-        if not values[0] <= values[1] <= values[2]:
-            problems.append(f"{name} : il faut bas ≤ central ≤ haut")
-        if values[0] < 0 or (str(entry.get("unite", "")).startswith("proportion") and values[2] > 1):
-            problems.append(f"{name} : valeur hors limites" + (" (proportion entre 0 et 1)"
-                                                                if str(entry.get("unite")).startswith("proportion")
-                                                                else ""))
+        problems += _parameter_problems(name, params.get(name))
     problems += [f"{name} : paramètre inconnu (le calcul ne l'utilise pas)" for name in params
                  if name not in PARAMETER_NAMES]
     citation = data.get("citation_reseaux")
@@ -60,6 +46,22 @@ def load_parameters(path: str | Path = DEFAULT_PARAMETERS) -> dict:
     if problems:
         raise ValueError(f"hypothèses invalides dans {path.name} : " + " ; ".join(problems))
     return data
+
+
+def _parameter_problems(name: str, entry: object) -> list[str]:
+    """What is wrong with one parameter of the file (French), nothing when it is sound."""
+    if not isinstance(entry, dict):
+        return [f"{name} : paramètre absent"]
+    problems = [f"{name} : champ « {f} » absent" for f in PARAMETER_FIELDS if f not in entry]
+    values = [entry.get(s) for s in SCENARIOS]
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+        return [*problems, f"{name} : bas, central et haut doivent être des nombres"]
+    if not values[0] <= values[1] <= values[2]:
+        problems.append(f"{name} : il faut bas ≤ central ≤ haut")
+    proportion = str(entry.get("unite", "")).startswith("proportion")
+    if values[0] < 0 or (proportion and values[2] > 1):
+        problems.append(f"{name} : valeur hors limites" + (" (proportion entre 0 et 1)" if proportion else ""))
+    return problems
 
 
 def parameter_value(params: dict, name: str, scenario: str) -> float:
