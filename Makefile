@@ -4,10 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installe
 JOBS   ?= 2
-# One BLAS thread per kernel: on a 2-core machine oversubscription costs 10x.
-export OMP_NUM_THREADS := 1
-export OPENBLAS_NUM_THREADS := 1
-export MKL_NUM_THREADS := 1
+# One BLAS thread per process: importing iae_impact pins it (lib/iae_impact/base/threads.py), kernels inherit it.
 
 .DEFAULT_GOAL := help
 .PHONY: help setup notes indicateurs test test-rapide lint lab demo bench clean

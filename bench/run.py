@@ -350,7 +350,9 @@ def main(argv: list[str] | None = None) -> int:
 
     from generer_national import DEFAULT_SEED, N_PARCOURS
 
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    from iae_impact.base.threads import pin_blas_threads
+
+    pin_blas_threads()  # the children (national sides, notebooks) inherit it
     started = time.perf_counter()
     OUT.mkdir(parents=True, exist_ok=True)
     path = OUT / "resultats.json"

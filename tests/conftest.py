@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+import iae_impact  # noqa: F401, E402 - first: importing the package pins BLAS threads, before numpy loads
+
 TEST_KEY = "cle-de-test-0123456789abcdef0123456789abcdef"
 os.environ.setdefault("IAE_IMPACT_CLE", TEST_KEY)
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
 
 PARCOURS_HEADER = "id_parcours;id_personne;structure;site;dispositif;date_entree;date_sortie;motif_sortie;heures_travaillees"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -82,3 +83,13 @@ def test_the_pre_commit_stripping_keeps_parameters_and_leaves_committed_notebook
     cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
     assert all(not c["outputs"] and c["execution_count"] is None for c in cells if c["cell_type"] == "code")
     assert "parameters" in cells[1]["metadata"]["tags"]
+
+
+def test_importing_the_package_pins_blas_threads_unless_set():
+    code = "import os, iae_impact, numpy; print(os.environ['OMP_NUM_THREADS'], os.environ['OPENBLAS_NUM_THREADS'])"
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_NUM_THREADS")}
+    assert subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                          check=True).stdout.split() == ["1", "1"]
+    env["OMP_NUM_THREADS"] = "4"
+    assert subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                          check=True).stdout.split() == ["4", "1"]
