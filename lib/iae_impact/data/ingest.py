@@ -20,7 +20,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import sys
-import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -28,9 +27,10 @@ import pandas as pd
 
 from ..base.paths import resolve
 from .crosschecks import cross_checks, points_at_rows
+from .limits import Limites, read_file_bytes
 from .model import PARQUET_SUFFIXES, SHEETS, BilanFeuille, Dataset, DonneesInvalides, Probleme
 from .pseudonym import categorical_from_codes, existing_key, load_key, pseudonymise, start_codes
-from .raw import FichierIllisible, RawSheet, fold_header
+from .raw import FichierIllisible, RawSheet, fold_header, os_message
 from .read_csv import parser_message, read_csv_sheet
 from .read_parquet import PARQUET_MAGIC, read_parquet_sheet
 from .read_xlsx import XLSX_SUFFIXES, ZIP_MAGIC, read_xlsx_sheets
@@ -42,13 +42,17 @@ def _sheet_of_csv(path: Path) -> str | None:
     return tokens[0] if tokens and tokens[0] in SHEETS else None
 
 
-def _collect(path: Path) -> tuple[list[RawSheet], dict[str, str], list[Probleme], list[Probleme]]:
+def _collect(path: Path, limites: Limites) -> tuple[list[RawSheet], dict[str, str], list[Probleme], list[Probleme]]:
     """Read every sheet of the input; returns sheets, file checksums, problems, warnings."""
     if not path.exists():
         raise DonneesInvalides([Probleme(str(path), None, None, None, None, "fichier ou dossier introuvable")])
     in_folder = path.is_dir()
-    files = sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith((".", "~$"))) \
-        if in_folder else [path]
+    try:
+        files = sorted(p for p in path.iterdir() if not p.is_dir() and not p.name.startswith((".", "~$"))) \
+            if in_folder else [path]
+    except OSError as exc:
+        raise DonneesInvalides([Probleme(path.name, None, None, None, None,
+                                         f"dossier illisible ({os_message(exc)})")]) from None
     sheets: list[RawSheet] = []
     checksums: dict[str, str] = {}
     problems: list[Probleme] = []
@@ -56,43 +60,76 @@ def _collect(path: Path) -> tuple[list[RawSheet], dict[str, str], list[Probleme]
     for f in files:
         if in_folder and f.suffix.lower() not in (".csv", ".txt", *XLSX_SUFFIXES, *PARQUET_SUFFIXES):
             continue
-        checksums[f.name], found, probs, warns = _read_file(f, in_folder)
+        checksum, found, probs, warns = _read_file(f, in_folder, limites)
+        if checksum:
+            checksums[f.name] = checksum
         sheets += found
         problems += probs
         warnings += warns
     return sheets, checksums, problems, warnings
 
 
-def _read_file(f: Path, in_folder: bool) -> tuple[str, list[RawSheet], list[Probleme], list[Probleme]]:
-    """One file: its checksum, its sheets (parquet, workbook or CSV, told by content and name), problems and
-    warnings. In a folder, a parquet or CSV file is the sheet its name starts with; alone, the parcours sheet."""
-    data = f.read_bytes()
+def _read_file(f: Path, in_folder: bool, limites: Limites) -> tuple[str, list[RawSheet], list[Probleme],
+                                                                     list[Probleme]]:
+    """One file: its checksum ("" when it could not be read), its sheets (parquet, workbook or CSV, told by
+    content and name), problems and warnings. In a folder, a parquet or CSV file is the sheet its name starts
+    with; alone, the parcours sheet. No reader error escapes: each one is a problem naming the file."""
+    try:
+        data = read_file_bytes(f, limites)
+    except FichierIllisible as exc:
+        return "", [], [Probleme(f.name, None, None, None, None, str(exc))], []
     checksum = hashlib.sha256(data).hexdigest()
     suffix = f.suffix.lower()
     parquet = suffix in PARQUET_SUFFIXES or (data.startswith(PARQUET_MAGIC) and data.endswith(PARQUET_MAGIC))
-    workbook = not parquet and (data.startswith(ZIP_MAGIC) or suffix in XLSX_SUFFIXES)
-    del data  # a large parquet file is read again by arrow: its bytes are not kept meanwhile
-    if workbook:
-        try:
-            found, warn = read_xlsx_sheets(f)
-        except (zipfile.BadZipFile, ValueError, KeyError, OSError) as exc:
-            return checksum, [], [Probleme(f.name, None, None, None, None,
-                                           f"classeur Excel illisible ou endommagé ({type(exc).__name__})")], []
-        return checksum, found, [], warn
+    if not parquet and (data.startswith(ZIP_MAGIC) or suffix in XLSX_SUFFIXES):
+        del data
+        found, probs, warns = _read_workbook(f, limites)
+        return checksum, found, probs, warns
     feuille = _sheet_of_csv(f) if in_folder else "parcours"
     if feuille is None:
         return checksum, [], [], [Probleme(f.name, None, None, None, None, "fichier ignoré : son nom ne commence "
                                            f"pas par un nom d'onglet ({', '.join(SHEETS)})")]
+    del data  # read again by arrow or the CSV reader: a large file's bytes are not kept meanwhile
+    found, probs, warns = _read_sheet_file(f, feuille, parquet, limites)
+    return checksum, found, probs, warns
+
+
+def _read_workbook(f: Path, limites: Limites) -> tuple[list[RawSheet], list[Probleme], list[Probleme]]:
+    try:
+        found, warn = read_xlsx_sheets(f, limites)
+    except FichierIllisible as exc:
+        return [], [Probleme(f.name, None, None, None, None, str(exc))], []
+    except MemoryError:
+        return [], [Probleme(f.name, None, None, None, None, _NO_MEMORY)], []
+    except (LookupError, UnicodeError) as exc:  # an XML part declaring an unknown or wrong encoding
+        return [], [Probleme(f.name, None, None, None, None, "classeur Excel illisible : une de ses parties déclare "
+                             f"un encodage de caractères inconnu ou faux ({type(exc).__name__})")], []
+    except Exception as exc:  # noqa: BLE001 - openpyxl and the zip and XML readers raise many types for a damaged file
+        return [], [Probleme(f.name, None, None, None, None,
+                             f"classeur Excel illisible ou endommagé ({type(exc).__name__})")], []
+    return found, [], warn
+
+
+_NO_MEMORY = "mémoire insuffisante pour lire ce fichier : découpez-le ou fournissez-le en parquet"
+
+
+def _read_sheet_file(f: Path, feuille: str, parquet: bool, limites: Limites) -> tuple[
+        list[RawSheet], list[Probleme], list[Probleme]]:
+    """A parquet or a CSV file as one sheet."""
     try:
         if parquet:
-            return checksum, [read_parquet_sheet(f, feuille)], [], []
-        sheet, warn = read_csv_sheet(f, feuille)
-        return checksum, [sheet], [], warn
+            return [read_parquet_sheet(f, feuille, limites)], [], []
+        sheet, warn = read_csv_sheet(f, feuille, limites)
+        return [sheet], [], warn
     except FichierIllisible as exc:
-        return checksum, [], [Probleme(f.name, feuille, None, None, None, str(exc))], []
+        message = str(exc)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:
-        return checksum, [], [Probleme(f.name, feuille, None, None, None,
-                                       f"fichier CSV illisible ({parser_message(exc)})")], []
+        message = f"fichier CSV illisible ({parser_message(exc)})"
+    except MemoryError:
+        message = _NO_MEMORY
+    except Exception as exc:  # noqa: BLE001 - whatever a reader raises, the user reads a French message
+        message = f"fichier illisible ou endommagé ({type(exc).__name__})"
+    return [], [Probleme(f.name, feuille, None, None, None, message)], []
 
 
 def _pseudonymised_hours(ids: pd.Series, parcours_ids: pd.Series, key: bytes, aligned: bool) -> pd.Series:
@@ -114,11 +151,12 @@ def _categorical_to_object(values: pd.Series) -> pd.Series:
     return pd.Series(categories[codes], index=values.index, name=values.name, dtype=object)
 
 
-def read_dataset(path: str | Path, *, pseudonymiser: bool = True) -> Dataset:
+def read_dataset(path: str | Path, *, pseudonymiser: bool = True, limites: Limites | None = None) -> Dataset:
     """Read, validate and pseudonymise an XLSX workbook, a folder of CSV or parquet files, or one parquet file.
 
     Raises :class:`DonneesInvalides` listing every problem when the input cannot be used.
-    Set ``pseudonymiser=False`` only for tests on fictional data.
+    Set ``pseudonymiser=False`` only for tests on fictional data. ``limites``: what one file may hold
+    (:class:`~iae_impact.data.limits.Limites`; by default, from the environment variables).
 
     Numbers and dates are plain numpy columns (``int64``, ``float64``, ``datetime64[ns]``), yes/no
     columns ``boolean``, text columns ``object``; from parquet, ``heures.id_parcours`` is a categorical
@@ -126,7 +164,7 @@ def read_dataset(path: str | Path, *, pseudonymiser: bool = True) -> Dataset:
     row positions in ``parcours``), so that 12 million hour rows hold no per-row string.
     """
     path = resolve(path)
-    raws, checksums, problems, warnings = _collect(path)
+    raws, checksums, problems, warnings = _collect(path, limites or Limites.from_env())
     origin: dict[str, RawSheet] = {}
     for raw in raws:
         if raw.feuille in origin:

@@ -3,7 +3,9 @@ the row numbers the user sees, blank rows, and the header found among the first 
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,6 +23,19 @@ class FichierIllisible(Exception):
     """A file that cannot be read as text or as a workbook (message in French)."""
 
 
+#: The system's reasons for a failed read, in French (else the error's symbolic name).
+_OS_REASONS = {errno.EACCES: "permission refusée", errno.EPERM: "opération non permise",
+               errno.ENOENT: "fichier introuvable", errno.EISDIR: "c'est un dossier",
+               errno.ENOTDIR: "un élément du chemin n'est pas un dossier", errno.EIO: "erreur d'entrée-sortie",
+               errno.ELOOP: "trop de liens symboliques", errno.ENAMETOOLONG: "nom trop long",
+               errno.ENOSPC: "disque plein", errno.EROFS: "système de fichiers en lecture seule"}
+
+
+def os_message(exc: OSError) -> str:
+    """Why the system refused a read, in French."""
+    return _OS_REASONS.get(exc.errno, errno.errorcode.get(exc.errno or 0, type(exc).__name__))
+
+
 @dataclass
 class RawSheet:
     """One sheet as read: text cells (CSV, XLSX) or typed columns (parquet)."""
@@ -32,6 +47,9 @@ class RawSheet:
     #: Line of the header: problems about a whole column are reported there (None: no header line).
     header_line: int | None = 1
     path: Path | None = None  # parquet: the file, read again for a cell once the table is released
+    #: Problems found while reading, before any parsing (a workbook's formula left without value): their
+    #: rows are refused, and never taken for blank rows.
+    problems: list[Probleme] = field(default_factory=list)
     _blank: np.ndarray | None = field(default=None, repr=False)
     _columns: list[str] | None = field(default=None, repr=False)
     _reread: dict = field(default_factory=dict, repr=False)
@@ -81,7 +99,10 @@ class RawSheet:
 def _blank_rows(raw: RawSheet) -> np.ndarray:
     if raw.frame is not None:
         frame = raw.frame
-        return (frame.eq("").all(axis=1) if len(frame.columns) else pd.Series(True, index=frame.index)).to_numpy()
+        blank = (frame.eq("").all(axis=1) if len(frame.columns) else pd.Series(True, index=frame.index)).to_numpy()
+        if raw.problems:
+            blank &= ~frame.index.isin([p.ligne for p in raw.problems])
+        return blank
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -135,12 +156,22 @@ def cell_text(v: object) -> str:
 HEADER_SCAN_ROWS = 10
 
 
+@cache
+def _known_headers(feuille: str) -> frozenset[str]:
+    return frozenset({fold_header(v) for spec in schema.column_specs(feuille) for v in (spec.name, *spec.alias)})
+
+
+def known_columns(row: list, feuille: str) -> int:
+    """How many cells of ``row`` name a column of ``feuille`` (its name or an accepted variant)."""
+    known = _known_headers(feuille)
+    return sum(fold_header(c) in known for c in row if str(c).strip())
+
+
 def header_row(rows: list[list[str]], feuille: str) -> int:
     """Index of the header among the first rows: the first naming two known columns (else the best)."""
-    known = {fold_header(v) for spec in schema.column_specs(feuille) for v in (spec.name, *spec.alias)}
     best, best_score = 0, 0
     for i, row in enumerate(rows[:HEADER_SCAN_ROWS]):
-        score = sum(fold_header(c) in known for c in row if str(c).strip())
+        score = known_columns(row, feuille)
         if score >= 2:
             return i
         if score > best_score:
@@ -153,6 +184,21 @@ def header_warning(fichier: str, feuille: str, header: int, first_row: int) -> l
         return []
     return [Probleme(fichier, feuille, first_row + header, None, None,
                      f"en-tête trouvé ligne {first_row + header} : les {header} ligne(s) au-dessus sont ignorées")]
+
+
+def column_names(cells: list) -> list[str]:
+    """Header cells as column names: an empty one is « Unnamed: i », a repeated one gets « .1 », « .2 »
+    (as pandas names them)."""
+    names: list[str] = []
+    seen: dict[str, int] = {}
+    for i, cell in enumerate(cells):
+        name = str(cell) if cell is not None and str(cell) != "" else f"Unnamed: {i}"
+        while name in seen:
+            seen[name] += 1
+            name = f"{name}.{seen[name]}"
+        seen.setdefault(name, 0)
+        names.append(name)
+    return names
 
 
 def raw_name(raw: RawSheet, column: str) -> str:

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from . import schema
+from .limits import Limites
 from .parsing import PARSE_MESSAGES, TEXT_KINDS, parse_column, parse_values, spread
 from .pseudonym import categorical_from_codes
 from .raw import FichierIllisible, RawSheet, cell_text
@@ -20,10 +21,18 @@ if TYPE_CHECKING:
 PARQUET_MAGIC = b"PAR1"
 
 
-def read_parquet_sheet(path: Path, feuille: str) -> RawSheet:
-    """A parquet file: its columns are kept typed (arrow) and parsed column by column later."""
+def read_parquet_sheet(path: Path, feuille: str, limites: Limites | None = None) -> RawSheet:
+    """A parquet file: its columns are kept typed (arrow) and parsed column by column later. Its size
+    (columns, rows x columns) is checked on its footer first: a few kilobytes can declare billions of rows."""
     import pyarrow.parquet as pq
 
+    limites = limites or Limites.from_env()
+    try:
+        meta = pq.read_metadata(path)
+    except Exception as exc:  # noqa: BLE001 - pyarrow raises many types for a damaged file
+        raise FichierIllisible(f"fichier parquet illisible ou endommagé ({type(exc).__name__})") from None
+    limites.check("colonnes", meta.num_columns, "colonnes")
+    limites.check("cellules", meta.num_rows * meta.num_columns, "cellules (lignes × colonnes)")
     try:
         table = pq.read_table(path)
     except Exception as exc:  # noqa: BLE001 - pyarrow raises many types for a damaged file

@@ -60,8 +60,10 @@ def typed_sheet(raw: RawSheet, identifiers: dict | None = None, on_identifiers=N
     :func:`arrow_column`; ``on_identifiers(columns)`` is called with the parsed ``id_personne`` and
     ``id_parcours`` of a parcours sheet as soon as both are read without problem)."""
     mapping, problems, warnings = _map_headers(raw)
+    problems = [*raw.problems, *problems]  # found while reading (a formula left without value): first
     specs = {s.name: s for s in schema.column_specs(raw.feuille)}
     typed, index, parse_failed = _parsed_columns(raw, mapping, specs, problems, identifiers, on_identifiers)
+    parse_failed |= {(p.ligne, mapping[p.colonne]) for p in raw.problems if p.colonne in mapping}
     _fill_sites_and_ids(raw.feuille, typed, index)
     for spec in specs.values():  # an optional column left out is an empty column
         if spec.name not in typed and not spec.required and spec.nullable:
