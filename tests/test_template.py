@@ -35,7 +35,7 @@ def written(tmp_path_factory):
 @pytest.fixture
 def key(monkeypatch, tmp_path):
     """A test key in the environment: no key file is created anywhere."""
-    monkeypatch.setenv(ENV_KEY, "cle-de-test-" + "0" * 28)
+    monkeypatch.setenv(ENV_KEY, "cle-de-test-0123456789abcdef0123456789")
     monkeypatch.setenv(ENV_KEY_FILE, str(tmp_path / "jamais_cree"))
     yield
     assert not (tmp_path / "jamais_cree").exists()

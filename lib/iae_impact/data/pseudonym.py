@@ -6,6 +6,11 @@ The key never lives in the repository: it comes from the environment variable
 gives the same codes, so runs can be compared; without the key the codes cannot
 be traced back to the identifiers. Pseudonymised data are still personal data
 (CNIL): they stay on the structure's machines.
+
+A key has at least 32 characters, 10 of them different; a key file is a regular file
+that only its owner can read (a looser one is refused, with the ``chmod`` that fixes
+it); a new key file is written aside and linked to its name, so that processes
+creating it at the same moment all read the same, complete key.
 """
 
 from __future__ import annotations
@@ -14,14 +19,18 @@ import hashlib
 import hmac
 import os
 import secrets
+import stat
 import subprocess
 import sys
+import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from ..base.paths import PROJECT_ROOT
+from .raw import os_message
 
 ENV_KEY = "IAE_IMPACT_CLE"
 ENV_KEY_FILE = "IAE_IMPACT_FICHIER_CLE"
@@ -37,26 +46,113 @@ def key_file() -> Path:
     return Path(os.environ.get(ENV_KEY_FILE) or DEFAULT_KEY_FILE).expanduser().resolve()
 
 
+#: A key has at least this many characters, and this many different ones (``aaaa…`` is refused). A key
+#: created here has 64 hexadecimal digits: 256 random bits.
+MIN_KEY_LENGTH, MIN_DISTINCT_CHARACTERS = 32, 10
+#: A key file is a line of text: anything larger is not a key file.
+MAX_KEY_FILE_BYTES = 4096
+
+
+def checked_key(text: str, origin: str) -> bytes:
+    """The key's bytes when ``text`` is strong enough, else :class:`KeyError_` (``origin``: where it comes
+    from, in French)."""
+    if len(text) < MIN_KEY_LENGTH or len(set(text)) < MIN_DISTINCT_CHARACTERS:
+        raise KeyError_(
+            f"La clé de pseudonymisation {origin} est trop faible : il faut au moins {MIN_KEY_LENGTH} caractères, "
+            f"dont {MIN_DISTINCT_CHARACTERS} différents (elle en a {len(text)}, dont {len(set(text))} différents). "
+            "Créez-en une avec : python -c \"import secrets; print(secrets.token_hex(32))\"")
+    return text.encode("utf-8")
+
+
 def load_key() -> bytes:
-    """Return the key, creating the key file (mode 600) on first use."""
+    """Return the key, creating the key file (mode 600) on first use.
+
+    From ``IAE_IMPACT_CLE`` when set, else from the key file. A weak key, a key file that others can read
+    (group or other permission bits: refused, with the command that fixes it), that is not a regular file,
+    or that lies in the repository is refused with :class:`KeyError_`. Creation is atomic: the key is
+    written to a temporary file then linked to its name, which never replaces an existing key; processes
+    creating it at once all end up with the same key.
+    """
     env = os.environ.get(ENV_KEY)
     if env:
-        return env.encode("utf-8")
+        return checked_key(env, f"de la variable {ENV_KEY}")
     path = key_file()
     if path.is_relative_to(PROJECT_ROOT):
         raise KeyError_(
             f"La clé de pseudonymisation ne doit pas être dans le dépôt ({path}). "
             f"Indiquez un fichier hors du projet avec la variable {ENV_KEY_FILE}."
         )
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    if not os.path.lexists(path):
+        _create_key_file(path)
+    text = _read_key_file(path)
+    for _ in range(40):  # created without a hard link by another process: its key is being written
+        if text:
+            break
+        time.sleep(0.05)
+        text = _read_key_file(path)
+    return checked_key(text, f"du fichier {path}")
+
+
+def _create_key_file(path: Path) -> None:
+    """Write a new random key to ``path`` unless a key is already there (atomic, never clobbers)."""
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".cle-", dir=path.parent)  # mode 600
+    except OSError as exc:
+        raise KeyError_(f"Impossible de créer la clé de pseudonymisation {path} : {os_message(exc)}. Indiquez un "
+                        f"autre fichier avec la variable {ENV_KEY_FILE}.") from None
+    try:
         with os.fdopen(fd, "w", encoding="ascii") as fh:
             fh.write(secrets.token_hex(32) + "\n")
-    key = path.read_text(encoding="ascii").strip()
-    if len(key) < 32:
-        raise KeyError_(f"La clé de pseudonymisation du fichier {path} est trop courte (32 caractères au moins).")
-    return key.encode("ascii")
+            fh.flush()
+            os.fsync(fh.fileno())
+        try:
+            os.link(tmp, path)  # appears complete, and fails if another process created the key first
+        except FileExistsError:
+            pass  # theirs is kept: every process reads the same key
+        except OSError:  # a file system without hard links: exclusive creation, then the key is written
+            _create_without_link(path, Path(tmp).read_text(encoding="ascii"))
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
+def _create_without_link(path: Path, key: str) -> None:
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    with os.fdopen(fd, "w", encoding="ascii") as fh:
+        fh.write(key)
+
+
+def _read_key_file(path: Path) -> str:
+    """The key written in ``path``, read without following it anywhere it should not go (a folder, a pipe,
+    a device) and only if nobody else can read it."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        raise KeyError_(f"Lecture impossible de la clé de pseudonymisation {path} : {os_message(exc)}.") from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        kind = "un dossier" if stat.S_ISDIR(info.st_mode) else "un fichier spécial (tube, périphérique…)"
+        raise KeyError_(f"Le fichier de clé {path} est {kind}, pas un fichier texte. Indiquez un fichier "
+                        f"avec la variable {ENV_KEY_FILE}.")
+    with os.fdopen(fd, "rb") as fh:
+        if os.name == "posix" and info.st_mode & 0o077:
+            raise KeyError_(f"Le fichier de clé {path} est lisible par d'autres utilisateurs (droits "
+                            f"{stat.S_IMODE(info.st_mode):o}) : la clé a pu être lue. Restreignez ses droits avec "
+                            f"« chmod 600 {path} » (ou, si d'autres y ont eu accès, supprimez-le : une nouvelle "
+                            "clé sera créée, et les codes changeront).")
+        data = fh.read(MAX_KEY_FILE_BYTES + 1)
+    if len(data) > MAX_KEY_FILE_BYTES:
+        raise KeyError_(f"Le fichier de clé {path} est trop grand pour être une clé ({MAX_KEY_FILE_BYTES} octets "
+                        "au plus).")
+    try:
+        return data.decode("ascii").strip()
+    except UnicodeDecodeError:
+        raise KeyError_(f"Le fichier de clé {path} contient des caractères non ASCII : ce n'est pas une clé "
+                        "créée par iae-impact.") from None
 
 
 #: From this many values on, a helper process hashes half of them (two cores: about half the time).
