@@ -386,7 +386,10 @@ def compute_indicators(
     """Indicators per group of ``by`` columns and year (``by=[]``: the whole dataset per year).
 
     ``by`` may name any ``parcours`` column (``structure``, ``site``, ``dispositif``,
-    ``action``…) or a ``sites`` column (``departement``, ``circonscription``). Non-salaried
+    ``action``…) or a ``sites`` column (``departement``, ``circonscription``): this function stays
+    permissive for programmatic use, so grouping by an identifier or a date gives rows of one person.
+    A table meant for publication is grouped by :func:`~iae_impact.data.schema.publishable_groupings`
+    only (the ``indicateurs --par`` command refuses any other column). Non-salaried
     programmes (``ACCOMPAGNEMENT``) are left out unless ``inclure_non_salaries`` is true:
     their participants are accompanied, not employed. Rows exist for every group and year
     with any activity; counts are int64, rates float64 (NaN when there is no examined exit).

@@ -10,6 +10,7 @@ Messages are French: users read them.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from ..base.text import fold
 from ..rules import tables
 from ..rules.calendar import YEAR_MAX, YEAR_MIN
 
@@ -57,6 +59,7 @@ def _col(
     example: str = "",
     dtype: object = None,
     unique: bool = False,
+    publishable: bool = False,
 ) -> Column:
     from pandera.pandas import Check, Column
 
@@ -79,7 +82,7 @@ def _col(
         unique=unique,
         report_duplicates="all",
         description=description,
-        metadata={"type": kind, "alias": alias, "valeurs": values, "exemple": example},
+        metadata={"type": kind, "alias": alias, "valeurs": values, "exemple": example, "publiable": publishable},
     )
 
 
@@ -199,14 +202,17 @@ def sheet_schemas() -> dict[str, DataFrameSchema]:
                                 alias=("id personne", "identifiant personne", "identifiant", "id salarie",
                                        "id salarié", "matricule", "n° salarié"), example="SAL-0001"),
             "structure": _col(TEXTE, "Nom de la structure porteuse.", alias=("nom structure", "siae", "structure porteuse",
-                                                                          "association"), example="Mon association"),
+                                                                          "association"), example="Mon association",
+                              publishable=True),
             "site": _col(TEXTE, "Site ou antenne (si absent : le nom de la structure).", required=False,
-                         alias=("antenne", "lieu", "établissement", "etablissement"), example="Narbonne"),
+                         alias=("antenne", "lieu", "établissement", "etablissement"), example="Narbonne",
+                         publishable=True),
             "dispositif": _col(CODE, "ACI, AI, EI, ETTI, EITI ou ACCOMPAGNEMENT (programme non salarié).",
                                values=dispositifs, alias=("type", "mesure", "type de structure", "type siae",
-                                                          "type de dispositif"), example="ACI"),
+                                                          "type de dispositif"), example="ACI", publishable=True),
             "action": _col(TEXTE, "Libellé libre de l'action (atelier, chantier…).", required=False, nullable=True,
-                           alias=("atelier", "chantier", "activité", "activite", "support"), example="Atelier meubles"),
+                           alias=("atelier", "chantier", "activité", "activite", "support"), example="Atelier meubles",
+                           publishable=True),
             "date_entree": _col(DATE, "Date d'entrée dans le parcours (jj/mm/aaaa).",
                                 checks=[PAS_FUTUR],
                                 alias=("date d'entrée", "date entree", "date d'embauche", "date embauche",
@@ -287,14 +293,14 @@ def sheet_schemas() -> dict[str, DataFrameSchema]:
     sites = DataFrameSchema(
         {
             "site": _col(TEXTE, "Nom du site, tel qu'écrit dans l'onglet parcours.", alias=("antenne",),
-                         example="Narbonne"),
-            "commune": _col(TEXTE, "Commune.", required=False, nullable=True, example="Narbonne"),
+                         example="Narbonne", publishable=True),
+            "commune": _col(TEXTE, "Commune.", required=False, nullable=True, example="Narbonne", publishable=True),
             "code_commune": _col(TEXTE, "Code commune INSEE.", required=False, nullable=True,
-                                 alias=("code insee", "code commune insee"), example="11262"),
+                                 alias=("code insee", "code commune insee"), example="11262", publishable=True),
             "departement": _col(TEXTE, "Département (code).", required=False, nullable=True,
-                                alias=("département", "dept"), example="11"),
+                                alias=("département", "dept"), example="11", publishable=True),
             "circonscription": _col(TEXTE, "Circonscription législative.", required=False, nullable=True,
-                                    example="11-02"),
+                                    example="11-02", publishable=True),
         },
         unique=["site"],
         report_duplicates="all",
@@ -323,6 +329,39 @@ def sheet_schemas() -> dict[str, DataFrameSchema]:
     )
     return {"parcours": parcours, "heures": heures, "conventions": conventions, "sites": sites,
             "candidats": candidats}
+
+
+#: Sheets whose columns can group an indicator table (``sites`` columns are joined to the parcours by site).
+GROUPING_SHEETS = ("parcours", "sites")
+
+
+def publishable_groupings() -> tuple[str, ...]:
+    """The columns a published indicator table may be grouped by: those declared ``publiable`` in the
+    schemas (the structure, its sites and their places, the dispositif, the action). An identifier, a date
+    or a profile column would publish rows of one or a few persons."""
+    names: list[str] = []
+    for sheet in GROUPING_SHEETS:
+        names += [name for name, column in sheet_schemas()[sheet].columns.items()
+                  if column.metadata.get("publiable") and name not in names]
+    return tuple(names)
+
+
+def publishable_grouping(columns: Sequence[str]) -> list[str]:
+    """``columns`` as schema names (headers written as in a sheet are accepted: « Département »), each once;
+    :class:`ValueError` (French) naming the allowed columns when one is not a publishable grouping."""
+    allowed = publishable_groupings()
+    folded = {fold(name, separators=True): name for name in allowed}
+    out: list[str] = []
+    for column in columns:
+        name = folded.get(fold(column, separators=True))
+        if name is None:
+            raise ValueError(
+                f"Regroupement refusé : « {column} » n'est pas une colonne de regroupement publiable (un "
+                "identifiant, une date ou une donnée de profil publierait des lignes d'une ou de quelques "
+                f"personnes). Colonnes acceptées : {', '.join(allowed)}.")
+        if name not in out:
+            out.append(name)
+    return out
 
 
 @dataclass(frozen=True)

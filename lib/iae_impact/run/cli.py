@@ -15,6 +15,7 @@ from ..data.demo import write_demo
 from ..data.ingest import read_dataset
 from ..data.model import DonneesInvalides
 from ..data.pseudonym import KeyError_
+from ..data.schema import publishable_grouping
 from ..data.template import write_template
 from ..rules.secrecy import DEFAULT_THRESHOLD
 from .batch import run_notes
@@ -53,10 +54,11 @@ def cmd_verifier(args: argparse.Namespace) -> int:
 
 
 def cmd_indicateurs(args: argparse.Namespace) -> int:
+    par = publishable_grouping(args.par) if args.par else []  # before reading: a refused --par costs nothing
     dataset = _read(args.chemin)
     tables = dict(STANDARD_TABLES)
-    if args.par:
-        tables["indicateurs_" + "_".join(args.par)] = list(args.par)
+    if par:
+        tables["indicateurs_" + "_".join(par)] = par
     out = Path(args.out)
     masked: dict[str, int] = {}
     with atomic_directory(out) as tmp:
@@ -138,7 +140,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("indicateurs", help="calcule les indicateurs et les écrit (CSV, CSV français, parquet)")
     p.add_argument("chemin", help="classeur XLSX ou dossier de fichiers CSV")
     p.add_argument("--out", default="reports/indicateurs", help="dossier de sortie (défaut : reports/indicateurs)")
-    p.add_argument("--par", nargs="+", metavar="COLONNE", help="regroupement supplémentaire (ex. : site action)")
+    p.add_argument("--par", nargs="+", metavar="COLONNE",
+                   help="regroupement supplémentaire (ex. : site action) ; seules les colonnes publiables sont "
+                        "acceptées (lieux, dispositif, action : la liste est donnée en cas de refus)")
     p.add_argument("--non-salaries", action="store_true",
                    help="inclut les programmes non salariés (accompagnement) dans les tableaux")
     p.add_argument("--seuil-secret", type=int, default=DEFAULT_THRESHOLD, metavar="N",
