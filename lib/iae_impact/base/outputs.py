@@ -88,11 +88,38 @@ def _clean_nans(value: object) -> object:
     return value
 
 
+#: A text cell starting with one of these is taken for a formula by a spreadsheet (OWASP, « CSV injection »).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with every text cell (and header) that a spreadsheet would run as a formula prefixed by a single
+    quote (``=HYPERLINK(…)`` -> ``'=HYPERLINK(…)``), as spreadsheet-safe exporters do. Numbers are not text:
+    they stay as they are, negative ones included."""
+    def safe(value: object) -> object:
+        return "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
+
+    out = df.copy(deep=False)
+    for i in range(out.shape[1]):  # by position: two columns may share a name
+        values = out.iloc[:, i]
+        if values.dtype == object or isinstance(values.dtype, pd.CategoricalDtype | pd.StringDtype):
+            out.isetitem(i, values.astype(object).map(safe))
+    out.columns = [safe(c) for c in out.columns]
+    return out
+
+
 def write_table(df: pd.DataFrame, directory: Path, stem: str) -> list[Path]:
-    """Write ``stem.parquet``, ``stem.csv`` (comma, point) and ``stem_fr.csv`` (semicolon, decimal comma)."""
+    """Write ``stem.parquet``, ``stem.csv`` (comma, point) and ``stem_fr.csv`` (semicolon, decimal comma).
+
+    The parquet file keeps the values as they are; in both CSV files, meant to be opened in a spreadsheet,
+    a text starting with ``= + - @``, a tab or a carriage return is prefixed by a single quote
+    (:func:`spreadsheet_safe`), and lines end with CRLF."""
     directory = Path(directory)
     paths = [directory / f"{stem}.parquet", directory / f"{stem}.csv", directory / f"{stem}_fr.csv"]
     df.to_parquet(paths[0], index=False)
-    df.to_csv(paths[1], index=False)
-    df.to_csv(paths[2], index=False, sep=";", decimal=",", encoding="utf-8-sig")
+    safe = spreadsheet_safe(df)
+    # lines end with CRLF (RFC 4180, as Excel writes them): a cell holding a carriage return is then quoted,
+    # instead of ending the row for the spreadsheet that opens the file
+    safe.to_csv(paths[1], index=False, lineterminator="\r\n")
+    safe.to_csv(paths[2], index=False, sep=";", decimal=",", encoding="utf-8-sig", lineterminator="\r\n")
     return paths
