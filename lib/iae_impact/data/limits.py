@@ -76,11 +76,12 @@ def read_file_bytes(f: Path, limites: Limites) -> bytes:
         fd = os.open(f, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # opening a pipe does not wait for a writer
     except OSError as exc:
         raise FichierIllisible(f"lecture impossible ({os_message(exc)})") from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        raise FichierIllisible("ce n'est pas un fichier ordinaire (tube, périphérique ou autre fichier "
+                               "spécial) : il n'est pas lu ; indiquez un fichier CSV, XLSX ou parquet")
     with os.fdopen(fd, "rb") as fh:
-        info = os.fstat(fh.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            raise FichierIllisible("ce n'est pas un fichier ordinaire (tube, périphérique ou autre fichier "
-                                   "spécial) : il n'est pas lu ; indiquez un fichier CSV, XLSX ou parquet")
         limites.check("octets_fichier", info.st_size, "octets")
         try:
             data = fh.read(limites.octets_fichier + 1)

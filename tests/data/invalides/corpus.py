@@ -55,6 +55,31 @@ def _header_cells() -> list[str]:
     return HEADER.split(";")
 
 
+def _edit_sheet(data: bytes, edit) -> bytes:
+    """The workbook with its first sheet's XML passed through ``edit`` (what Excel or a program writes)."""
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            content = src.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                content = edit(content.decode("utf-8")).encode("utf-8")
+            dst.writestr(item, content)
+    return out.getvalue()
+
+
+def _site_by_formula(error: bool = False) -> bytes:
+    """A site column built by a formula never computed (written by a program), or computed to #N/A."""
+    rows = [_header_cells(), OK1.split(";"), OK2.split(";")]
+    rows[1][3] = '=C2&" Narbonne"'
+    book = _xlsx({"parcours": rows})
+    if not error:
+        return book
+    return _edit_sheet(book, lambda xml: xml.replace('<c r="D2"><f>C2&amp;" Narbonne"</f><v />',
+                                                     '<c r="D2" t="e"><f>VLOOKUP(C2,Feuil2!A:B,2,0)</f><v>#N/A</v>'))
+
+
 CAS: list[Cas] = [
     Cas("vide_0_octet.csv", "fichier de 0 octet", "rejet", "fichier vide"),
     Cas("binaire.csv", "octets aléatoires nommés .csv", "rejet", "fichier binaire"),
@@ -109,6 +134,19 @@ CAS: list[Cas] = [
         "quand l'onglet heures est rempli"),
     Cas("heures_en_double", "onglet heures : le même mois deux fois", "rejet", "ligne en double", 2),
     Cas("dossier_vide", "dossier sans aucun fichier", "rejet", "aucun onglet « parcours »"),
+    Cas("guillemets_doubles_et_virgule.csv", "nom entre guillemets avec guillemets doublés et virgule, "
+        "séparateur ;", "accepte", ""),
+    Cas("un_champ_de_trop_partout.csv", "chaque ligne a un champ de plus que l'en-tête", "rejet",
+        "10 champs au lieu de 9", 2),
+    Cas("trop_de_colonnes.csv", "3 000 colonnes", "rejet", "fichier trop volumineux"),
+    Cas("encodage_utf16_tronque.csv", "export UTF-16 coupé au milieu d'un caractère", "rejet", "encodage UTF-16"),
+    Cas("xlsx_formule_sans_valeur.xlsx", "site calculé par une formule jamais recalculée (classeur écrit par un "
+        "programme)", "rejet", "formule sans valeur calculée", 2),
+    Cas("xlsx_erreur_de_formule.xlsx", "site calculé par une formule qui donne #N/A", "rejet", "erreur #N/A", 2),
+    Cas("xlsx_bombe.xlsx", "quelques kilo-octets qui se décompressent en 12 Mo de XML", "rejet",
+        "fichier trop volumineux"),
+    Cas("xlsx_encodage_inconnu.xlsx", "un onglet qui déclare un encodage de caractères inconnu", "rejet",
+        "encodage de caractères inconnu"),
 ]
 
 
@@ -181,6 +219,17 @@ def _files() -> dict[str, bytes | dict[str, bytes]]:
         "heures_en_double": {"parcours.csv": _csv(HEADER, OK1),
                              "heures.csv": _csv("id_parcours;annee;mois;heures", "P1;2024;3;80", "P1;2024;3;81")},
         "dossier_vide": {},
+        "guillemets_doubles_et_virgule.csv": _csv(HEADER, '"A.M.I. ""Aude"", Carcassonne";A0;Asso;Narbonne;ACI;'
+                                                  "01/02/2023;;;100", OK1, OK2),
+        "un_champ_de_trop_partout.csv": _csv(HEADER, OK1 + ";x", OK2 + ";y"),
+        "trop_de_colonnes.csv": _csv(HEADER + "".join(f";c{i}" for i in range(2_991)), OK1 + ";" * 2_991),
+        "encodage_utf16_tronque.csv": ("\n".join(line.replace(";", "\t") for line in (HEADER, OK1)) + "\n")
+        .encode("utf-16") + b"\x00\xd8",
+        "xlsx_formule_sans_valeur.xlsx": _site_by_formula(),
+        "xlsx_erreur_de_formule.xlsx": _site_by_formula(error=True),
+        "xlsx_bombe.xlsx": _edit_sheet(xlsx_ok, lambda xml: xml.replace("<sheetData>", "<sheetData>" + " " * 12_000_000)),
+        "xlsx_encodage_inconnu.xlsx": _edit_sheet(xlsx_ok, lambda xml: '<?xml version="1.0" encoding="x-inconnu"?>'
+                                                  + xml),
     }
 
 
