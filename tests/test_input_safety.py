@@ -338,3 +338,15 @@ def test_a_workbook_declaring_an_unknown_encoding_is_a_french_problem(tmp_path, 
     err = capsys.readouterr().err
     assert "« classeur.xlsx » : classeur Excel illisible : une de ses parties déclare un encodage" in err
     assert "Traceback" not in err
+
+
+def test_the_readme_documents_every_limit_with_its_default_and_variable():
+    from dataclasses import fields
+
+    from iae_impact.base.paths import PROJECT_ROOT
+    from iae_impact.data.limits import ENV_VARIABLES, Limites
+
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    rows = {m.group(2): int(m.group(1).replace(" ", ""))
+            for m in re.finditer(r"^\| [^|]+ \| ([\d ]+)\b[^|]* \| `(IAE_IMPACT_MAX_\w+)` \|$", readme, re.M)}
+    assert rows == {ENV_VARIABLES[f.name]: f.default for f in fields(Limites)}
