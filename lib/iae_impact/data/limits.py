@@ -84,8 +84,24 @@ def read_file_bytes(f: Path, limites: Limites) -> bytes:
     with os.fdopen(fd, "rb") as fh:
         limites.check("octets_fichier", info.st_size, "octets")
         try:
-            data = fh.read(limites.octets_fichier + 1)
+            data = _read_at_most(fh, info.st_size, limites.octets_fichier + 1)
         except OSError as exc:
             raise FichierIllisible(f"lecture impossible ({os_message(exc)})") from None
-    limites.check("octets_fichier", len(data), "octets")  # a file that grew while it was read
+    limites.check("octets_fichier", len(data), "octets au moins")  # grown while read: the rest is not read
     return data
+
+
+def _read_at_most(fh, expected: int, most: int) -> bytes:
+    """Up to ``most`` bytes of ``fh``, whose size is ``expected``: read at once (a read allocates what it asks
+    for, so the limit itself is never asked), then by chunks if the file is longer than it said."""
+    data = fh.read(min(expected, most - 1) + 1)
+    if len(data) <= expected:
+        return data
+    chunks, total = [data], len(data)  # grown while read, or a size the system does not tell (/proc)
+    while total < most:
+        chunk = fh.read(min(1 << 20, most - total))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+    return b"".join(chunks)
