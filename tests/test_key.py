@@ -110,6 +110,7 @@ def _create_keys(folders: list[str], barrier, queue) -> None:
             queue.put((folder, f"{type(exc).__name__}: {exc}"))
 
 
+@pytest.mark.slow
 def test_processes_creating_the_key_at_once_all_get_the_same_valid_key(tmp_path):
     """Four processes, thirty fresh key files each created by all of them at the same moment: before, 170 of
     1,200 attempts ended in FileExistsError and 28 in « clé trop courte »."""
