@@ -159,6 +159,11 @@ class _SheetScan:
         self.limites.check("colonnes", max(self.width, self._column + 1), "colonnes")
         self.limites.check("cellules", self.cells, "cellules")
 
+    def finish(self) -> None:
+        """The sheet read to its end: its last row counts in its width, then the limits."""
+        self.width = max(self.width, self._column + 1)
+        self.limits()
+
 
 def scan_sheet(archive: zipfile.ZipFile, part: str, limites: Limites) -> _SheetScan:
     """Stream one worksheet's XML: its size (refused beyond ``limites`` as soon as it is exceeded) and its
@@ -172,8 +177,7 @@ def scan_sheet(archive: zipfile.ZipFile, part: str, limites: Limites) -> _SheetS
     parser.CharacterDataHandler = scan.text
     with archive.open(part) as fh:
         parser.ParseFile(fh)
-    scan.width = max(scan.width, scan._column + 1)
-    scan.limits()
+    scan.finish()
     return scan
 
 
