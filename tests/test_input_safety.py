@@ -217,6 +217,21 @@ def test_the_uncompressed_size_of_a_workbook_is_limited_and_the_limit_can_be_rai
     assert len(read_dataset(path, pseudonymiser=False).parcours) == 1
 
 
+@pytest.mark.parametrize(("variable", "value", "fragment"), [("IAE_IMPACT_MAX_COLONNES", "10", "30 colonnes"),
+                                                           ("IAE_IMPACT_MAX_CELLULES", "50", "cellules")])
+def test_the_columns_and_cells_of_a_workbook_are_counted_before_it_is_parsed(tmp_path, monkeypatch, variable,
+                                                                             value, fragment):
+    path = tmp_path / "classeur.xlsx"
+    path.write_bytes(_workbook([HEADER_CELLS + [f"c{i}" for i in range(24)],
+                                ["P1", "A1", "Asso", "Narbonne", "ACI", "01/02/2023", *range(24)]]))
+    monkeypatch.setenv(variable, value)
+    monkeypatch.setattr(pd, "read_excel", lambda *a, **k: pytest.fail("the workbook was parsed"))
+    with pytest.raises(DonneesInvalides) as err:
+        read_dataset(path, pseudonymiser=False)
+    message = err.value.problemes[0].message
+    assert fragment in message and variable in message
+
+
 def test_a_csv_of_a_million_columns_is_refused_at_once(tmp_path, capsys):
     """It took 11 GB, then died with MemoryError."""
     path = tmp_path / "parcours.csv"
