@@ -63,8 +63,8 @@ def _connect(address: str):
     try:
         return Client(address, timeout=SCHEDULER_TIMEOUT_S)
     except Exception:  # noqa: BLE001 - an unreachable or malformed address fails in many ways: one message
-        raise ValueError(f"ordonnanceur Dask injoignable à l'adresse {address} (pas de réponse en "
-                         f"{SCHEDULER_TIMEOUT_S} s) : vérifiez l'adresse (ex. tcp://127.0.0.1:8786) et que "
+        raise ValueError(f"ordonnanceur Dask injoignable à l'adresse {address} (adresse invalide, ou pas de réponse "
+                         f"en {SCHEDULER_TIMEOUT_S} s) : vérifiez l'adresse (ex. tcp://127.0.0.1:8786) et que "
                          "l'ordonnanceur est lancé") from None
 
 
