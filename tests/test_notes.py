@@ -22,7 +22,8 @@ from iae_impact.base.outputs import published_mode
 from iae_impact.base.paths import DEMO_DIR, NOTEBOOKS_DIR, PROJECT_ROOT
 from iae_impact.cli import main
 from iae_impact.run import batch, executors, runner
-from iae_impact.run.batch import DEMANDE_MAX_LENGTH, ID_MAX_LENGTH, MAX_DEMANDES, load_config, run_notes
+from iae_impact.run.batch import load_config, run_notes
+from iae_impact.run.notes_config import DEMANDE_MAX_LENGTH, ID_MAX_LENGTH, MAX_DEMANDES
 from iae_impact.run.publish import MARKER
 from iae_impact.run.workarea import ENV_WORK_AREA
 from tests.golden import assert_matches

@@ -115,3 +115,13 @@ def test_the_lock_names_the_run_holding_it(tmp_path):
         assert (out / LOCK).read_text().strip() == str(os.getpid())
     assert not (out / LOCK).exists()
     shutil.rmtree(out)
+
+
+def test_nested_holds_release_ctrl_c_once_at_the_outermost_end():
+    done = []
+    with pytest.raises(KeyboardInterrupt), interrupt_deferred():
+        with interrupt_deferred():
+            os.kill(os.getpid(), signal.SIGINT)
+            done.append("swap")
+        done.append("reported")
+    assert done == ["swap", "reported"]

@@ -17,7 +17,8 @@ from ..data.model import DonneesInvalides
 from ..data.pseudonym import KeyError_
 from ..data.template import write_template
 from ..rules.secrecy import DEFAULT_THRESHOLD
-from .batch import run_notes, weak_threshold_message
+from .batch import run_notes
+from .notes_config import weak_threshold_message
 from .runner import run_notebook
 
 #: Standard tables written by ``indicateurs``: file stem -> grouping columns.

@@ -239,20 +239,27 @@ def _same_file(fd: int, path: Path) -> bool:
     return (held.st_dev, held.st_ino) == (on_disk.st_dev, on_disk.st_ino)
 
 
+#: Ctrl-C received while an :func:`interrupt_deferred` block runs (None outside one).
+_HELD: dict[str, list[int] | None] = {"signals": None}
+
+
 @contextmanager
 def interrupt_deferred() -> Iterator[None]:
     """Hold a Ctrl-C (SIGINT) received in the block until its end, then raise KeyboardInterrupt.
 
-    Only in the main thread (the only one Python signal handlers run in); elsewhere, a plain block.
+    Nested blocks hold it until the outermost one ends. Only in the main thread (the only one Python
+    signal handlers run in); elsewhere, a plain block.
     """
-    if threading.current_thread() is not threading.main_thread():
+    if threading.current_thread() is not threading.main_thread() or _HELD["signals"] is not None:
         yield
         return
-    received: list[int] = []
-    previous = signal.signal(signal.SIGINT, lambda signum, _frame: received.append(signum))
+    held: list[int] = []
+    _HELD["signals"] = held
+    previous = signal.signal(signal.SIGINT, lambda signum, _frame: held.append(signum))
     try:
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
-    if received:
+        _HELD["signals"] = None
+    if held:
         raise KeyboardInterrupt

@@ -78,7 +78,11 @@ def remove_stale(root: Path) -> list[Path]:
 
 def _is_stale(folder: Path) -> bool:
     found = _RUN_NAME.match(folder.name)
-    if not found or not folder.is_dir() or folder.is_symlink() or folder.stat().st_uid != os.getuid():
+    try:
+        info = os.lstat(folder)
+    except OSError:  # removed meanwhile by its own run
+        return False
+    if not found or not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
         return False
     pid = int(found.group(1))
     if pid == os.getpid():  # this process's own runs (a POSIX lock cannot tell them apart): alive
