@@ -82,3 +82,19 @@ def test_usage_errors_exit_nonzero(args):
     with pytest.raises(SystemExit) as exc:
         main(args)
     assert exc.value.code == 2
+
+
+@pytest.mark.parametrize("seuil, words", [
+    (1, "le secret statistique est désactivé"),
+    (2, "seules les cellules d'une personne sont masquées, le secret statistique est très affaibli"),
+    (3, None),
+])
+def test_indicateurs_warn_when_the_threshold_does_not_protect(tmp_path, capsys, seuil, words):
+    write_csv(tmp_path / "in", "parcours.csv", [PARCOURS_HEADER, *GOOD])
+    assert main(["indicateurs", str(tmp_path / "in"), "--out", str(tmp_path / "out"),
+                 "--seuil-secret", str(seuil)]) == 0
+    err = capsys.readouterr().err
+    if words:
+        assert f"avertissement — seuil de secret statistique {seuil} : {words}" in err
+    else:
+        assert "seuil de secret statistique" not in err

@@ -238,3 +238,20 @@ def test_index_refuses_an_unknown_status(tmp_path):
     with pytest.raises(ValueError, match="statut"):
         write_index(tmp_path, [{"id": "x", "statut": "réussi"}])
     assert not (tmp_path / "index.html").exists()
+
+
+def test_a_long_word_breaks_instead_of_leaving_the_page(tmp_path):
+    word = "Anticonstitutionnellement" * 8  # 200 characters
+    nb = new_notebook()
+    nb.cells = [new_markdown_cell(f"# Titre\n\nDemande : soutenir {word}."),
+                new_code_cell("", execution_count=1, outputs=[new_output("display_data", data={
+                    "text/html": f"<table><tr><th>Site</th><td>{word}</td></tr></table>", "text/plain": "t"})])]
+    nbformat.write(nb, tmp_path / "note.ipynb")
+    pdf = tmp_path / "note.pdf"
+    html_to_pdf(notebook_to_html(tmp_path / "note.ipynb", title="Mot long"), pdf)
+    xml = _poppler("pdftotext", "-bbox", str(pdf), "-")
+    width = float(re.search(r'<page width="([\d.]+)"', xml).group(1))
+    right = [float(x) for x in re.findall(r'xMax="([\d.]+)"', xml)]
+    assert right and max(right) <= width  # nothing runs off the page
+    text = re.sub(r"\s+", "", _poppler("pdftotext", str(pdf), "-"))
+    assert text.count(word) == 2  # whole, in the paragraph and in the table, if broken across lines

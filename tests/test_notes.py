@@ -1,20 +1,31 @@
 """The batch of briefs: every demo brief in HTML and PDF, masked cells never published, one broken
-entry does not stop the others, and the Dask path runs on a LocalCluster."""
+entry does not stop the others, the configuration checked before anything runs (ids, limits,
+threshold, years, --jobs, scheduler), two pages at most, no private path and one permission policy
+in what is published, and the Dask path runs on a LocalCluster."""
 
 from __future__ import annotations
 
 import json
 import os
 import re
+import shutil
+import stat
 import subprocess
+import time
 from pathlib import Path
 
+import nbformat
 import pytest
 import yaml
 
-from iae_impact.base.paths import PROJECT_ROOT
+from iae_impact.base.outputs import published_mode
+from iae_impact.base.paths import DEMO_DIR, NOTEBOOKS_DIR, PROJECT_ROOT
 from iae_impact.cli import main
+from iae_impact.run import batch, executors, runner
 from iae_impact.run.batch import load_config, run_notes
+from iae_impact.run.notes_config import DEMANDE_MAX_LENGTH, ID_MAX_LENGTH, MAX_DEMANDES
+from iae_impact.run.publish import MARKER
+from iae_impact.run.workarea import ENV_WORK_AREA
 from tests.golden import assert_matches
 from tests.test_browser import browser, open_page  # noqa: F401 - shared Chromium fixture
 
@@ -22,7 +33,7 @@ pytestmark = pytest.mark.slow  # a batch of real briefs (HTML and PDF)
 
 GOLDEN = Path(__file__).parent / "golden" / "notes"
 DEFAULT_CONFIG = PROJECT_ROOT / "config" / "notes.yaml"
-FILES = ["note.html", "note.ipynb", "note.pdf", "resume.json", "run.json"]
+FILES = [MARKER, "note.html", "note.ipynb", "note.pdf", "resume.json", "run.json"]
 
 
 def _plain(text: str) -> str:
@@ -55,7 +66,7 @@ def test_every_demo_brief_is_produced_in_html_and_pdf(demo_batch):
         assert 1 <= _pdf_pages(out / note_id / "note.pdf") <= 2, note_id
     index = (out / "index.html").read_text(encoding="utf-8")
     assert all(f'href="{i}/note.pdf"' in index for i in ids)
-    assert not [p.name for p in out.iterdir() if p.name.startswith(".")]  # no temporary folder left
+    assert [p.name for p in out.iterdir() if p.name.startswith(".")] == [MARKER]  # no temporary folder left
 
 
 def test_association_intermediaire_brief_says_the_seed_figures(demo_batch):
@@ -72,6 +83,8 @@ def test_run_json_records_parameters_checksums_versions_and_revision(demo_batch)
     out, _ = demo_batch
     run = json.loads((out / "amie-2024" / "run.json").read_text(encoding="utf-8"))
     assert run["parametres"]["annee"] == 2024 and run["parametres"]["structure"] == "AMIE (fictif)"
+    assert run["donnees"] == run["parametres"]["donnees"] == "data/demo/fictif"  # as the project names it
+    assert run["parametres"]["contexte"] is None and run["parametres"]["sortie"] == "."
     assert set(run["empreintes_donnees"]) == {p.name for p in (PROJECT_ROOT / "data/demo/fictif").glob("*.csv")}
     assert run["versions"]["pandas"] and run["versions"]["iae-impact"] and "revision_git" in run
     assert run["pages_pdf"] <= 2
@@ -124,12 +137,25 @@ GOOD = {"id": "bonne", "annee": 2024, "structure": "AMIE (fictif)", "destinatair
         "demandes": ["Une demande."]}
 
 
-def test_one_broken_brief_does_not_stop_the_others(tmp_path, capsys):
-    broken = {**GOOD, "id": "cassee", "annee": 2001}  # no data for 2001: the notebook fails
-    config = _config(tmp_path, [broken, GOOD])
+def _sabotaged_notebooks(tmp_path: Path) -> Path:
+    """The real brief notebook with one cell that fails for the brief « cassee »."""
+    nb = nbformat.read(NOTEBOOKS_DIR / "10_note_elus.ipynb", as_version=4)
+    trap = nbformat.v4.new_code_cell("if id_note == 'cassee':\n    raise RuntimeError('piège du test')")
+    trap["id"] = "piege"
+    parameters = next(i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", []))
+    nb.cells.insert(parameters + 1, trap)
+    folder = tmp_path / "carnets"
+    folder.mkdir()
+    nbformat.write(nb, folder / "10_note_elus.ipynb")
+    return folder
+
+
+def test_one_broken_brief_does_not_stop_the_others(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(runner, "NOTEBOOKS_DIR", _sabotaged_notebooks(tmp_path))  # the workers are forked after
+    config = _config(tmp_path, [{**GOOD, "id": "cassee"}, GOOD])
     assert main(["notes", "--config", str(config), "--out", str(tmp_path / "out"), "--jobs", "2"]) == 1
     err = capsys.readouterr().err
-    assert "1 note(s) produite(s) sur 2" in err and "ÉCHEC cassee — cellule" in err and "aucune donnée pour 2001" in err
+    assert "1 note(s) produite(s) sur 2" in err and "ÉCHEC cassee — cellule" in err and "piège du test" in err
     assert (tmp_path / "out" / "bonne" / "note.pdf").exists()
     assert not (tmp_path / "out" / "cassee").exists()
     assert "échec" in (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
@@ -140,7 +166,7 @@ def test_a_brief_whose_figures_fail_does_not_stop_the_others(tmp_path, capsys, m
 
     original = batch.prepare_context
 
-    def failing(release, structure, sites, annee, seuil):
+    def failing(release, structure, sites, annee=None, seuil=5):
         if annee == 2023:
             raise ValueError("effectifs incohérents")
         return original(release, structure, sites, annee=annee, seuil=seuil)
@@ -153,21 +179,89 @@ def test_a_brief_whose_figures_fail_does_not_stop_the_others(tmp_path, capsys, m
     assert "contexte-casse — calcul des chiffres de la note impossible — ValueError : effectifs incohérents" in err
     assert (tmp_path / "out" / "bonne" / "note.pdf").exists()
     assert not (tmp_path / "out" / "contexte-casse").exists()
-    assert not [p.name for p in (tmp_path / "out").iterdir() if p.name.startswith(".")]  # no temporary left
+    assert [p.name for p in (tmp_path / "out").iterdir() if p.name.startswith(".")] == [MARKER]  # no temporary
 
 
 @pytest.mark.parametrize("notes, fragment", [
     ([{**GOOD, "inconnu": 1}], "champ inconnu"),
     ([{k: v for k, v in GOOD.items() if k != "structure"}], "périmètre"),
     ([GOOD, GOOD], "en double"),
+    ([GOOD, {**GOOD, "id": "BONNE"}], "en double : bonne et BONNE"),  # one folder on Windows and macOS
     ([{**GOOD, "sites": ["Atlantide"]}], "site(s) inconnu(s)"),
     ([{**GOOD, "annee": "deux mille"}], "annee"),
+    ([{**GOOD, "id": "n" * 300}], f"identifiant de 300 caractères : {ID_MAX_LENGTH} au plus"),
+    ([{**GOOD, "id": "note élus"}], "lettres sans accent"),
+    ([{**GOOD, "id": "CON"}], "nom réservé sous Windows"),
+    ([{**GOOD, "demandes": [f"Demande {i}." for i in range(30)]}], f"30 demandes : {MAX_DEMANDES} au plus"),
+    ([{**GOOD, "demandes": ["x" * (DEMANDE_MAX_LENGTH + 1)]}], "demande(s) trop longue(s) : n° 1"),
+    ([{**GOOD, "titre": "T" * 400}], "titre : 150 caractères au plus"),
+    ([{**GOOD, "id": "vide", "annee": 2001}, {**GOOD, "annee": 2003}],
+     "note « vide » : aucune activité en 2001 sur ce périmètre (années disponibles : 2014, 2015"),
 ])
 def test_configuration_is_validated_before_anything_runs(tmp_path, capsys, notes, fragment):
     out = tmp_path / "out"
     assert main(["notes", "--config", str(_config(tmp_path, notes)), "--out", str(out)]) == 2
-    assert fragment in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert fragment in err and "Traceback" not in err
     assert not out.exists() or not any(out.iterdir())
+
+
+def test_every_brief_whose_year_has_no_activity_is_listed(tmp_path, capsys):
+    notes = [{**GOOD, "id": "vide-2001", "annee": 2001}, GOOD, {**GOOD, "id": "vide-2003", "annee": 2003}]
+    assert main(["notes", "--config", str(_config(tmp_path, notes)), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "aucune note n'a été lancée" in err
+    assert "« vide-2001 » : aucune activité en 2001" in err and "« vide-2003 » : aucune activité en 2003" in err
+    assert "2024, 2025)" in err and "« bonne »" not in err
+
+
+@pytest.mark.parametrize("seuil", [1, 2])
+def test_a_threshold_that_does_not_protect_is_refused(tmp_path, capsys, seuil):
+    config = tmp_path / "notes.yaml"
+    config.write_text(yaml.safe_dump({"donnees": "data/demo/fictif", "seuil_secret": seuil, "notes": [GOOD]}),
+                      encoding="utf-8")
+    assert main(["notes", "--config", str(config), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert f"seuil de secret statistique {seuil}" in err and "au moins 3" in err
+    assert ("secret statistique est désactivé" if seuil == 1 else "très affaibli") in err
+
+
+@pytest.mark.parametrize("jobs", ["-1", "0", "deux"])
+def test_jobs_must_be_at_least_one(tmp_path, capsys, jobs):
+    with pytest.raises(SystemExit) as exc:
+        main(["notes", "--config", str(_config(tmp_path, [GOOD])), "--out", str(tmp_path / "out"), "--jobs", jobs])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert f"« {jobs} » : le nombre de noyaux en parallèle est un entier d'au moins 1" in err
+    assert "max_workers" not in err and not (tmp_path / "out").exists()
+    with pytest.raises(ValueError, match="au moins 1"):
+        run_notes(_config(tmp_path, [GOOD]), tmp_path / "out", jobs=int(jobs) if jobs != "deux" else 0)
+
+
+def test_never_more_workers_than_briefs(tmp_path, monkeypatch):
+    started = []
+
+    def no_pool(jobs, scheduler):
+        started.append(jobs)
+        raise RuntimeError("arrêt du test")
+
+    monkeypatch.setattr(batch, "make_executor", no_pool)
+    for jobs in (8, None):
+        with pytest.raises(RuntimeError, match="arrêt du test"):
+            run_notes(_config(tmp_path, [GOOD]), tmp_path / "out", jobs=jobs, say=lambda _m: None)
+    assert started == [1, 1]
+
+
+def test_an_unreachable_scheduler_is_said_in_french_quickly(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(executors, "SCHEDULER_TIMEOUT_S", 2)
+    address = "tcp://127.0.0.1:9"  # nothing listens on the discard port
+    start = time.monotonic()
+    code = main(["notes", "--config", str(_config(tmp_path, [GOOD])), "--out", str(tmp_path / "out"),
+                 "--scheduler", address])
+    assert code == 2 and time.monotonic() - start < 30
+    err = capsys.readouterr().err
+    assert f"ordonnanceur Dask injoignable à l'adresse {address}" in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()
 
 
 def test_dask_local_cluster_runs_the_same_code(tmp_path):
@@ -192,3 +286,66 @@ def test_demo_briefs_open_in_chromium_without_errors(browser, demo_batch):  # no
             assert info["lang"] == "fr"
         finally:
             info["context"].close()
+
+
+# --------------------------------------------------------------------------- what is published
+
+LONG_WORD = "Anticonstitutionnellement" * 8  # 200 characters, no break opportunity
+LONG_DEMANDE = ("Garantir dans la durée le financement de l'accompagnement socioprofessionnel des salariés en insertion, "
+                "la formation qualifiante sur les heures de travail, la levée des freins à l'emploi (mobilité, "
+                "logement, garde d'enfants) et la coopération avec les entreprises du territoire.")
+
+
+def _pdf_words(path: Path) -> tuple[float, list[tuple[float, float, str]]]:
+    """Page width and each word's horizontal extent (pdftotext -bbox)."""
+    xml = subprocess.run(["pdftotext", "-bbox", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    width = float(re.search(r'<page width="([\d.]+)"', xml).group(1))
+    words = [(float(a), float(b), w) for a, b, w in re.findall(r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" '
+                                                                r'yMax="[\d.]+">([^<]*)</word>', xml)]
+    return width, words
+
+
+def test_a_brief_over_two_pages_fails_alone_and_long_words_stay_on_the_page(tmp_path, capsys):
+    assert len(LONG_DEMANDE) <= DEMANDE_MAX_LENGTH  # the limits alone do not guarantee two pages
+    notes = [{**GOOD, "id": "trop-longue", "demandes": [LONG_DEMANDE] * MAX_DEMANDES},
+             {**GOOD, "id": "mot-long", "demandes": [f"Soutenir {LONG_WORD} et le reste."]}]
+    out = tmp_path / "out"
+    assert main(["notes", "--config", str(_config(tmp_path, notes)), "--out", str(out), "--jobs", "2"]) == 1
+    err = capsys.readouterr().err
+    assert re.search(r"ÉCHEC trop-longue — la note fait \d pages, 2 au plus : raccourcissez les demandes", err), err
+    assert not (out / "trop-longue").exists()
+    pdf = out / "mot-long" / "note.pdf"
+    assert LONG_WORD in re.sub(r"\s+", "", _pdf_text(pdf))  # whole, if broken across lines
+    width, words = _pdf_words(pdf)
+    assert words and all(0 <= x_min and x_max <= width for x_min, x_max, _ in words), [
+        w for w in words if w[1] > width][:3]
+
+
+def _published_texts(out: Path):
+    for path in sorted(p for p in out.rglob("*") if p.is_file()):
+        if path.suffix == ".pdf":
+            yield path, _pdf_text(path)
+        else:
+            yield path, path.read_text(encoding="utf-8")
+
+
+def test_published_files_name_no_private_path_and_share_one_mode(tmp_path, monkeypatch):
+    data = tmp_path / "donnees-de-la-structure"
+    shutil.copytree(DEMO_DIR, data)
+    work = tmp_path / "travail-prive"
+    monkeypatch.setenv(ENV_WORK_AREA, str(work))
+    config = tmp_path / "notes.yaml"
+    config.write_text(yaml.safe_dump({"donnees": str(data), "notes": [GOOD]}, allow_unicode=True), encoding="utf-8")
+    out = tmp_path / "publie"
+    assert [r.ok for r in run_notes(config, out, jobs=1, say=lambda _m: None)] == [True]
+    private = [str(work), str(data), str(PROJECT_ROOT), str(Path.home()) + "/", "/tmp/"]
+    scanned = 0
+    for path, text in _published_texts(out):
+        scanned += 1
+        assert not [p for p in private if p in text], (path.name, [p for p in private if p in text])
+    assert scanned == 1 + 1 + len(FILES)  # folder marker, index, the brief's files
+    run = json.loads((out / "bonne" / "run.json").read_text(encoding="utf-8"))
+    assert run["donnees"] == run["parametres"]["donnees"] == data.name  # a path outside the project: its name
+    assert set(run["empreintes_donnees"]) == {p.name for p in data.glob("*.csv")}  # files named, with checksums
+    for path in [out, *out.rglob("*")]:
+        assert stat.S_IMODE(path.stat().st_mode) == published_mode(directory=path.is_dir()), path.name

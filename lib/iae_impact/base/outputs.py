@@ -1,9 +1,17 @@
-"""Atomic writing of outputs: a failed run leaves no half-written file."""
+"""Atomic writing of outputs: a failed run leaves no half-written file.
+
+Permissions (one policy, README « Données personnelles ») : a file or folder published here gets the
+mode any file its user creates gets (``0o666`` / ``0o777`` less the umask: 0644 / 0755 with the usual
+umask 022), whatever the temporary file it was built in; working data are kept elsewhere, private
+(``run/workarea.py``). A full disk (or quota) becomes :class:`EspaceDisqueInsuffisant`, in French.
+"""
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -13,34 +21,90 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+#: errno values of a full disk or an exhausted quota.
+DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
+#: How Arrow (parquet) words the same error when it gives no errno.
+_DISK_FULL_TEXT = re.compile(r"No space left on device|Disk quota exceeded", re.IGNORECASE)
+
+
+class EspaceDisqueInsuffisant(ValueError):
+    """An output could not be written: the disk is full or the quota reached (message in French)."""
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """True for an ``OSError`` saying the disk is full or the quota reached."""
+    return isinstance(exc, OSError) and (exc.errno in DISK_FULL_ERRNOS or bool(_DISK_FULL_TEXT.search(str(exc))))
+
+
+def disk_full_message(target: str | os.PathLike[str], exc: OSError | None = None) -> str:
+    """The French sentence for a full disk while writing ``target``."""
+    cause = "quota de disque atteint" if exc is not None and exc.errno == errno.EDQUOT else "disque plein"
+    return (f"espace disque insuffisant pour écrire {target} ({cause}) : libérez de la place puis relancez. "
+            "Aucun fichier n'a été écrit à moitié.")
+
+
+@contextmanager
+def disk_full_as_error(target: str | os.PathLike[str]) -> Iterator[None]:
+    """Turn an ``OSError`` ENOSPC / EDQUOT raised in the block into :class:`EspaceDisqueInsuffisant`."""
+    try:
+        yield
+    except OSError as exc:
+        if is_disk_full(exc):
+            raise EspaceDisqueInsuffisant(disk_full_message(target, exc)) from None
+        raise
+
+
+def _umask() -> int:
+    """The process umask, read without changing it where the system tells it (Linux)."""
+    try:
+        found = re.search(r"^Umask:\s*([0-7]+)", Path("/proc/self/status").read_text(), re.MULTILINE)
+    except OSError:
+        found = None
+    if found:
+        return int(found.group(1), 8)
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def published_mode(directory: bool = False) -> int:
+    """Mode of a published file (``0o666``) or folder (``0o777``) less the umask."""
+    return (0o777 if directory else 0o666) & ~_umask()
+
 
 @contextmanager
 def atomic_directory(target: Path) -> Iterator[Path]:
     """Yield a temporary directory beside ``target``; on success its files replace those of ``target``."""
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
-    try:
-        yield tmp
-        target.mkdir(exist_ok=True)
-        for item in sorted(tmp.iterdir()):
-            os.replace(item, target / item.name)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    with disk_full_as_error(target):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+        try:
+            yield tmp
+            target.mkdir(exist_ok=True)
+            for item in sorted(tmp.iterdir()):
+                os.replace(item, target / item.name)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 @contextmanager
-def atomic_path(path: Path, suffix: str = "") -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; it replaces ``path`` only if the block succeeds."""
+def atomic_path(path: Path, suffix: str = "", mode: int | None = None) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; it replaces ``path`` only if the block succeeds.
+
+    The file gets ``mode``, by default :func:`published_mode` (a temporary file is private).
+    """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
-    os.close(fd)
-    try:
-        yield Path(tmp)
-        os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+    with disk_full_as_error(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
+        os.close(fd)
+        try:
+            yield Path(tmp)
+            os.chmod(tmp, published_mode() if mode is None else mode)
+            os.replace(tmp, path)
+        finally:
+            Path(tmp).unlink(missing_ok=True)
 
 
 def write_atomic_text(path: Path, text: str, encoding: str = "utf-8") -> Path:
@@ -50,15 +114,14 @@ def write_atomic_text(path: Path, text: str, encoding: str = "utf-8") -> Path:
     return Path(path)
 
 
-def write_atomic_bytes(path: Path, data: bytes, mode: int = 0o644) -> Path:
+def write_atomic_bytes(path: Path, data: bytes, mode: int | None = None) -> Path:
     """Write ``data`` to a hidden temporary file beside ``path``, flushed to disk, then rename it over ``path``
-    (files meant to be committed or shared: readable by all, ``mode``)."""
-    with atomic_path(path, suffix=".tmp") as tmp:
+    (with ``mode``, by default :func:`published_mode`)."""
+    with atomic_path(path, suffix=".tmp", mode=mode) as tmp:
         with open(tmp, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
     return Path(path)
 
 

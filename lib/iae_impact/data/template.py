@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -55,25 +55,58 @@ INTRO = (
 )
 BOLD = Font(bold=True)
 REQUIRED_FILL = PatternFill("solid", start_color="FCE4D6")
+#: Workbook property (``keywords``) marking a template written here: Excel and LibreOffice keep it on save.
+TEMPLATE_MARK = "iae-impact:modele"
 
 
-def write_template(path: str | os.PathLike[str]) -> Path:
+def write_template(path: str | os.PathLike[str], remplacer: bool = False) -> Path:
     """Write the empty template to ``path`` (``.xlsx``) atomically and return its absolute path.
 
-    Relative paths are taken from the project root, like every path of the project.
+    Relative paths are taken from the project root, like every path of the project. An existing file
+    is replaced only when it is a template written here and still holds no data row, or with
+    ``remplacer``; otherwise ValueError (French).
     """
     target = resolve(path)
     if target.suffix.lower() != ".xlsx":
         raise ValueError(f"Le modèle doit être un fichier Excel .xlsx (chemin reçu : « {target} »).")
+    if not remplacer and (target.exists() or target.is_symlink()):
+        reason = _not_replaceable(target)
+        if reason:
+            raise ValueError(f"{target} existe déjà et {reason} : il n'a pas été remplacé. Choisissez un autre nom, "
+                             "ou ajoutez --remplacer pour l'écraser.")
     workbook = _build_workbook()
     with atomic_path(target, suffix=".tmp") as tmp:
         workbook.save(tmp)
     return target
 
 
+def _not_replaceable(target: Path) -> str | None:
+    """Why ``target`` may not be overwritten (a file the user wrote or filled), or None."""
+    if target.is_symlink() or not target.is_file():
+        return "n'est pas un fichier ordinaire"
+    try:
+        workbook = load_workbook(target, read_only=True)
+    except Exception:  # noqa: BLE001 - whatever openpyxl cannot open is not our template
+        return "n'est pas un classeur Excel lisible"
+    try:
+        if workbook.properties.keywords != TEMPLATE_MARK:
+            return "n'est pas un modèle écrit par iae-impact modele"
+        for ws in workbook.worksheets:
+            if ws.title in (DOC_SHEET, LISTS_SHEET):
+                continue
+            for number, row in enumerate(ws.iter_rows(min_row=2, values_only=True), start=2):
+                if any(v is not None and str(v).strip() for v in row):
+                    return f"contient des données (onglet « {ws.title} », ligne {number})"
+    finally:
+        workbook.close()
+    return None
+
+
 def _build_workbook() -> Workbook:
     specs = {sheet: schema.column_specs(sheet) for sheet in schema.sheet_schemas()}
     workbook = Workbook()
+    workbook.properties.creator = "iae-impact"
+    workbook.properties.keywords = TEMPLATE_MARK
     _write_documentation(workbook.active, specs)
     data_sheets = {sheet: workbook.create_sheet(sheet) for sheet in specs}
     list_refs = _write_lists(workbook.create_sheet(LISTS_SHEET), specs)

@@ -24,11 +24,14 @@ from ..base.outputs import atomic_path, write_atomic_text
 from ..base.paths import TEMPLATES_DIR
 
 CSS_FILE = TEMPLATES_DIR / "note.css"
+#: ``<meta name="generator">`` of every page written here: how a later run knows it may replace the page.
+GENERATOR = "iae-impact"
 DEFAULT_ALT = "Graphique"
 INDEX_TITLE = "Notes de plaidoyer"
 STATUTS = ("ok", "échec")
 
 _IMAGE_MIMETYPES = ("image/png", "image/jpeg")
+_GENERATOR_RE = re.compile(rf"""<meta name="generator" content="{re.escape(GENERATOR)}">""")
 _LANG_RE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
 _SCRIPT_RE = re.compile(r"<script\b.*?</script\s*>", re.IGNORECASE | re.DOTALL)
 _LINK_RE = re.compile(r"<link\b[^>]*>", re.IGNORECASE)
@@ -129,7 +132,7 @@ def notebook_to_html(notebook_path: Path, title: str, lang: str = "fr") -> str:
     _fill_alt_texts(nb)
     body = _body_html(nb)
     page = _jinja().get_template("page.html.j2").render(
-        lang=_check_lang(lang), title=title, css=_css(), body=body
+        lang=_check_lang(lang), title=title, css=_css(), body=body, generator=GENERATOR
     )
     _check_self_contained(page)
     return page
@@ -184,6 +187,16 @@ def write_index(out_dir: Path, entries: list[dict]) -> Path:
     resume = (f"{plural(len(rows), 'note', 'notes')} : {plural(n_ok, 'réussie', 'réussies')}, "
               f"{plural(len(rows) - n_ok, 'échec', 'échecs')}.")
     page = _jinja().get_template("index.html.j2").render(
-        lang="fr", title=INDEX_TITLE, css=_css(), entries=rows, resume=resume
+        lang="fr", title=INDEX_TITLE, css=_css(), entries=rows, resume=resume, generator=GENERATOR
     )
     return write_atomic_text(Path(out_dir) / "index.html", page)
+
+
+def is_generated_page(path: Path) -> bool:
+    """True when ``path`` is a page written here (its head names :data:`GENERATOR`)."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            head = fh.read(4096)
+    except OSError:
+        return False
+    return bool(_GENERATOR_RE.search(head.split("</head>")[0]))

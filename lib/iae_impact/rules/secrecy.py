@@ -10,6 +10,9 @@ from __future__ import annotations
 import numpy as np
 
 DEFAULT_THRESHOLD = 5  # persons
+#: The lowest threshold a published brief accepts: the INSEE frequency rule (no cell built from fewer than
+#: 3 units, docs/domain.md §5). A threshold of 1 masks nothing; 2 masks single persons only.
+MINIMUM_THRESHOLD = 3  # persons
 
 
 def small_cells(count, seuil: int = DEFAULT_THRESHOLD) -> np.ndarray:

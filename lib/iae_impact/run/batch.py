@@ -1,39 +1,39 @@
 """Batch of advocacy briefs: validate every entry, compute once, render many, publish atomically.
 
 One code path for every executor: a local process pool by default, or a Dask cluster when a
-scheduler address is given (``distributed.Client(address).get_executor()``), both used through
-the ``concurrent.futures`` interface.
+scheduler address is given, both used through the ``concurrent.futures`` interface
+(:mod:`.executors`). Working data (contexts with unmasked counts, briefs being built) live in the
+run's private folder (:mod:`.workarea`), never under ``--out``; the parent alone publishes into
+``--out`` (:mod:`.publish`), each brief at once, and only over what iae-impact wrote there.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
 import platform
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
-from collections.abc import Callable
-from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, Future, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
-
-from ..base.outputs import write_json
+from ..base.outputs import EspaceDisqueInsuffisant, disk_full_message, is_disk_full, write_atomic_text, write_json
 from ..base.paths import PROJECT_ROOT, resolve
 from ..data.ingest import read_dataset
 from ..report.context import ReleaseInputs, prepare_context, save_context
-from ..report.export import html_to_pdf, notebook_to_html, write_index
-from ..rules.calendar import YEAR_MAX, YEAR_MIN
-from ..rules.secrecy import DEFAULT_THRESHOLD
-from .params import Destinataire, french_error, validate_parameters
-from .runner import execute
+from ..report.export import html_to_pdf, notebook_to_html
+from .executors import make_executor, worker_count
+from .notes_config import NoteEntry, NotesConfig, load_config
+from .params import validate_parameters
+from .publish import OutputFolder, interrupt_deferred
+from .runner import execute, publishable_notebook
+from .workarea import run_folder
 
 NOTEBOOK = "10_note_elus"
 DEFAULT_CONFIG = "config/notes.yaml"
@@ -41,67 +41,8 @@ DEFAULT_OUT = "reports/notes"
 KERNEL_TIMEOUT_S = 600
 VERSIONED_PACKAGES = ("iae-impact", "pandas", "numpy", "pandera", "statsmodels", "matplotlib", "seaborn",
                       "papermill", "nbconvert", "weasyprint", "babel", "pydantic")
-
-
-class NoteEntry(BaseModel):
-    """One brief of ``config/notes.yaml``."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    id: str = Field(..., pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$", description="Nom du dossier de la note.")
-    annee: int = Field(..., ge=YEAR_MIN, le=YEAR_MAX)
-    destinataire: Destinataire
-    demandes: list[str] = Field(..., min_length=1)
-    structure: str | None = None
-    sites: list[str] | None = None
-    titre: str | None = None
-
-    @model_validator(mode="after")
-    def _perimeter(self) -> NoteEntry:
-        if not self.structure and not self.sites:
-            raise ValueError("indiquez un périmètre : « structure » et/ou « sites »")
-        return self
-
-
-class NotesConfig(BaseModel):
-    """The whole batch: where the data are, the disclosure threshold, the briefs."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    donnees: str
-    seuil_secret: int = Field(DEFAULT_THRESHOLD, ge=1, le=100)
-    notes: list[NoteEntry] = Field(..., min_length=1)
-
-    @field_validator("notes")
-    @classmethod
-    def _unique_ids(cls, notes: list[NoteEntry]) -> list[NoteEntry]:
-        seen: set[str] = set()
-        for n in notes:
-            if n.id in seen:
-                raise ValueError(f"identifiant de note en double : {n.id}")
-            seen.add(n.id)
-        return notes
-
-
-def load_config(path: str | Path) -> NotesConfig:
-    """Read and validate the batch configuration; ValueError with every problem in French."""
-    path = resolve(path)
-    if not path.exists():
-        raise ValueError(f"fichier de configuration introuvable : {path}")
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ValueError(f"{path.name} n'est pas un YAML valide : {exc}") from None
-    try:
-        return NotesConfig.model_validate(raw)
-    except ValidationError as exc:
-        problems = []
-        for e in exc.errors():
-            loc = e["loc"]
-            where = f"note n° {loc[1] + 1}" if len(loc) > 1 and loc[0] == "notes" and isinstance(loc[1], int) else ""
-            field = ".".join(str(x) for x in loc[2:] if not isinstance(x, int)) if where else ".".join(map(str, loc))
-            problems.append(" ".join(x for x in (where, field) if x) + f" : {french_error(e, 'champ inconnu')}")
-        raise ValueError(f"configuration {path.name} invalide :\n- " + "\n- ".join(problems)) from None
+#: A brief is two A4 pages at most: a longer one fails (README « Notes de plaidoyer »).
+MAX_PAGES = 2
 
 
 @dataclass
@@ -112,6 +53,14 @@ class NoteResult:
     message: str = ""
     pages: int | None = None
     debut: float = 0.0  # time.time() when the worker started the brief (timelines of a batch)
+
+
+class NoteTropLongue(Exception):
+    """The brief's PDF has more than :data:`MAX_PAGES` pages."""
+
+    def __init__(self, pages: int) -> None:
+        super().__init__(f"la note fait {pages} pages, {MAX_PAGES} au plus : raccourcissez les demandes (ou le titre) "
+                         "dans la configuration")
 
 
 def package_versions() -> dict[str, str]:
@@ -133,6 +82,15 @@ def git_revision() -> str | None:
     return done.stdout.strip() or None
 
 
+def shown_path(path: str | Path) -> str:
+    """A data path as published: relative to the project when inside it, else the file's name only."""
+    full = resolve(path)
+    try:
+        return full.relative_to(PROJECT_ROOT).as_posix()
+    except ValueError:
+        return full.name
+
+
 def _failure_message(exc: BaseException) -> str:
     """What went wrong, in French, naming the failing cell when there is one."""
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
@@ -142,175 +100,206 @@ def _failure_message(exc: BaseException) -> str:
         return f"cellule {exc.exec_count} : {exc.ename} : {exc.evalue}"
     if isinstance(exc, DeadKernelError):
         return "le noyau du carnet s'est arrêté brutalement (mémoire insuffisante ou arrêt forcé)"
+    if isinstance(exc, BrokenProcessPool):
+        return "le processus qui produisait la note s'est arrêté brutalement (mémoire insuffisante ou arrêt forcé)"
     if isinstance(exc, CellTimeoutError | TimeoutError):
         return f"délai dépassé : une cellule a duré plus de {KERNEL_TIMEOUT_S} s"
+    if isinstance(exc, NoteTropLongue | EspaceDisqueInsuffisant):  # already in French
+        return str(exc)
+    if is_disk_full(exc):
+        return disk_full_message(getattr(exc, "filename", None) or "la note", exc)
     return f"{type(exc).__name__} : {exc}"
 
 
-def render_note(parameters: dict, work_dir: str, final_dir: str, run_info: dict) -> NoteResult:
-    """Execute one brief in ``work_dir``, export HTML and PDF, then move it to ``final_dir`` at once.
+def render_note(parameters: dict, published: dict, built_dir: str, run_info: dict) -> NoteResult:
+    """Execute one brief into ``built_dir`` (in the run's work area), export HTML and PDF, write run.json.
 
-    Runs in a worker process (pool or Dask): only plain arguments, everything imported here.
-    On failure ``work_dir`` is removed and ``final_dir`` keeps what it had.
+    Runs in a worker process (pool or Dask): only plain arguments, everything imported here. The
+    parent publishes the folder. ``published``: the parameters as the brief records them, without
+    any private path. On failure ``built_dir`` is removed.
     """
     start, began = time.perf_counter(), time.time()
-    work, final = Path(work_dir), Path(final_dir)
+    built = Path(built_dir)
     note_id = parameters["id_note"]
     try:
         validated = validate_parameters(NOTEBOOK, parameters)
-        execute(NOTEBOOK, validated.model_dump(), work / "note.ipynb", timeout=KERNEL_TIMEOUT_S)
-        title = run_info.get("titre") or f"Note {note_id}"
-        page = notebook_to_html(work / "note.ipynb", title=title)
-        (work / "note.html").write_text(page, encoding="utf-8")
-        pages = html_to_pdf(page, work / "note.pdf")
-        write_json(work / "run.json", {**run_info, "parametres": validated.model_dump(), "pages_pdf": pages,
-                                       "duree_s": round(time.perf_counter() - start, 2)})
-        _publish(work, final)
+        notebook = built / "note.ipynb"
+        execute(NOTEBOOK, validated.model_dump(), notebook, timeout=KERNEL_TIMEOUT_S)
+        publishable_notebook(notebook, NOTEBOOK, published, _private_paths(parameters, published))
+        page = notebook_to_html(notebook, title=run_info["titre"])
+        write_atomic_text(built / "note.html", page)
+        pages = html_to_pdf(page, built / "note.pdf")
+        if pages > MAX_PAGES:
+            raise NoteTropLongue(pages)
+        write_json(built / "run.json", {**run_info, "parametres": published, "pages_pdf": pages,
+                                        "duree_s": round(time.perf_counter() - start, 2)})
         return NoteResult(note_id, True, time.perf_counter() - start, pages=pages, debut=began)
     except BaseException as exc:  # noqa: BLE001 - one failed brief must not stop the others
-        shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(built, ignore_errors=True)
         if isinstance(exc, KeyboardInterrupt):
             raise
         return NoteResult(note_id, False, time.perf_counter() - start, _failure_message(exc), debut=began)
 
 
-def _publish(work: Path, final: Path) -> None:
-    """Swap ``work`` into place: the old brief disappears only once the new one is complete."""
-    old = None
-    if final.exists():
-        old = final.with_name(f".{final.name}.ancien-{os.getpid()}")
-        os.replace(final, old)
-    os.replace(work, final)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+def _private_paths(parameters: dict, published: dict) -> dict[str, str]:
+    """Absolute paths a published brief must not name, and what it says instead."""
+    built = Path(parameters["sortie"])
+    return {str(built): ".", parameters["contexte"]: "contexte", str(built.parents[1]): "travail",
+            str(resolve(parameters["donnees"])): published["donnees"], str(PROJECT_ROOT): ".",
+            str(Path.home()): "~"}
 
 
-@contextmanager
-def make_executor(jobs: int, scheduler: str | None):
-    """A local process pool, or the executor of a Dask cluster: the same interface for both."""
-    if scheduler:
-        from distributed import Client
-
-        client = Client(scheduler)
-        try:
-            yield client.get_executor()
-        finally:
-            client.close()
-    else:
-        with ProcessPoolExecutor(max_workers=jobs, initializer=_warm_worker) as pool:
-            pool.submit(os.getpid)  # starts the workers now: they warm up while the parent prepares the briefs
-            yield pool
-
-
-def _warm_worker() -> None:
-    """Pool initializer: load what a brief's export needs (papermill, nbconvert, WeasyPrint and its
-    fonts, about 1.5 s) while the parent computes the contexts, rather than on each worker's first brief.
-
-    A warm-up only: whatever fails here fails again, and is reported, in the brief itself.
-    """
-    import nbformat
-    import papermill  # noqa: F401 - loaded for the first brief
-
-    try:
-        with tempfile.TemporaryDirectory(prefix="iae-prechauffage-") as tmp:
-            notebook = Path(tmp) / "prechauffage.ipynb"
-            nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("Préchauffage")]), notebook)
-            html_to_pdf(notebook_to_html(notebook, title="Préchauffage"), Path(tmp) / "prechauffage.pdf")
-    except Exception:  # noqa: BLE001, S110 - see the docstring
-        pass
-
-
-def _check_perimeters(config: NotesConfig, dataset) -> list[str]:
-    p = dataset.parcours
+def check_against_data(config: NotesConfig, release: ReleaseInputs) -> None:
+    """Every perimeter exists in the data and has activity in its brief's year; ValueError listing
+    every brief that does not, before anything runs."""
+    p = release.dataset.parcours
+    structures, sites = set(p["structure"]), set(p["site"])
+    years: dict[tuple, list[int]] = {}  # perimeter -> years with indicators (as the brief computes them)
     problems = []
     for n in config.notes:
-        if n.structure and n.structure not in set(p["structure"]):
+        unknown = sorted(set(n.sites or []) - sites)
+        if n.structure and n.structure not in structures:
             problems.append(f"note « {n.id} » : structure inconnue dans les données : {n.structure}")
-        unknown = sorted(set(n.sites or []) - set(p["site"]))
-        if unknown:
+        elif unknown:
             problems.append(f"note « {n.id} » : site(s) inconnu(s) dans les données : {', '.join(unknown)}")
-    return problems
+        else:
+            key = (n.structure, tuple(n.sites or ()))
+            if key not in years:
+                table = prepare_context(release, n.structure, n.sites, seuil=config.seuil_secret).indicateurs
+                years[key] = sorted(int(y) for y in table["annee"].unique())
+            if n.annee not in years[key]:
+                known = ", ".join(map(str, years[key])) or "aucune"
+                problems.append(f"note « {n.id} » : aucune activité en {n.annee} sur ce périmètre "
+                                f"(années disponibles : {known})")
+    if problems:
+        raise ValueError("configuration incohérente avec les données (aucune note n'a été lancée) :\n- "
+                         + "\n- ".join(problems))
 
 
 def run_notes(config_path: str | Path = DEFAULT_CONFIG, out: str | Path = DEFAULT_OUT, jobs: int | None = None,
               scheduler: str | None = None, say: Callable[[str], None] = print,
-              executor: Executor | None = None) -> list[NoteResult]:
-    """Run every brief of the configuration; returns one result per brief (failures included)."""
-    from tqdm import tqdm
+              executor: Executor | None = None, remplacer: bool = False) -> list[NoteResult]:
+    """Run every brief of the configuration; returns one result per brief (failures included).
 
+    Checked before anything runs: the configuration, what ``out`` holds (only what iae-impact wrote is
+    replaced, unless ``remplacer``), the perimeters and years against the data, ``jobs``.
+    """
     config = load_config(config_path)
-    out = resolve(out)
-    say(f"{len(config.notes)} note(s) à produire ; lecture des données {config.donnees}…")
-    dataset = read_dataset(config.donnees)  # once for the whole batch
-    problems = _check_perimeters(config, dataset)
-    if problems:
-        raise ValueError("configuration incohérente avec les données :\n- " + "\n- ".join(problems))
-    out.mkdir(parents=True, exist_ok=True)
-    release = ReleaseInputs.of(dataset)  # what every brief shares, computed once
-    run_info = {"genere_le": dt.datetime.now().isoformat(timespec="seconds"), "empreintes_donnees":
-                dataset.empreintes, "empreinte_donnees": dataset.empreinte, "versions": package_versions(),
-                "revision_git": git_revision(), "seuil_secret": config.seuil_secret}
-    jobs = jobs or os.cpu_count() or 1
-    works: list[Path] = []  # each brief's temporary folder, removed whatever happens
+    ids = [n.id for n in config.notes]
+    target = OutputFolder(resolve(out), remplacer=remplacer)
+    for replaced in target.check(ids):
+        say(f"remplacé (--remplacer) : {replaced}")
+    workers = worker_count(jobs, len(config.notes))
+    # The workers start first (a scheduler that cannot be reached fails here, before the data are read):
+    # they warm up while the parent reads the data and computes the contexts.
+    with make_executor(workers, scheduler) if executor is None else _borrowed(executor) as pool:
+        say(f"{len(config.notes)} note(s) à produire ; lecture des données {config.donnees}…")
+        dataset = read_dataset(config.donnees)  # once for the whole batch
+        release = ReleaseInputs.of(dataset)  # what every brief shares, computed once
+        check_against_data(config, release)
+        run_info = {"genere_le": dt.datetime.now().isoformat(timespec="seconds"),
+                    "donnees": shown_path(config.donnees), "empreintes_donnees": dataset.empreintes,
+                    "empreinte_donnees": dataset.empreinte, "versions": package_versions(),
+                    "revision_git": git_revision(), "seuil_secret": config.seuil_secret}
+        with run_folder() as work, target.claimed(ids):
+            results = _produce(config, release, run_info, work, pool, target, say)
+            target.write_index(_index_entries(config, results))
+    return results
+
+
+def _produce(config: NotesConfig, release: ReleaseInputs, run_info: dict, work: Path, pool: Executor,
+             target: OutputFolder, say: Callable[[str], None]) -> list[NoteResult]:
+    """Submit each brief as soon as its context is saved (the parent's share overlaps the briefs), then
+    publish each one as it completes. An interruption stops everything: nothing more is published."""
     results: list[NoteResult] = []
 
     def done(res: NoteResult) -> None:
         results.append(res)
         say(f"  {res.id} : " + (f"{res.secondes:.1f} s, {res.pages} page(s)" if res.ok else f"ÉCHEC — {res.message}"))
-    # Compute once, in the parent: each brief only reads its context. Contexts hold unmasked counts:
-    # they live beside the briefs only for the run, never inside a published folder.
-    calculs = Path(tempfile.mkdtemp(prefix=".calculs-", dir=out))
+
+    futures: dict[Future, str] = {}
     try:
-        # The pool starts (kernels, imports) while the contexts are computed, and each brief is submitted
-        # as soon as its context is saved: the parent's share of the work overlaps the briefs.
-        with (make_executor(jobs, scheduler) if executor is None else _borrowed(executor)) as pool:
-            futures = []
-            try:
-                for n in config.notes:
-                    work = Path(tempfile.mkdtemp(prefix=f".{n.id}.tmp-", dir=out))
-                    works.append(work)
-                    try:
-                        context = save_context(prepare_context(release, n.structure, n.sites, annee=n.annee,
-                                                               seuil=config.seuil_secret), calculs / n.id)
-                    except Exception as exc:  # noqa: BLE001 - one brief whose figures fail must not stop the others
-                        shutil.rmtree(work, ignore_errors=True)
-                        done(NoteResult(n.id, False, 0.0, "calcul des chiffres de la note impossible — "
-                                        + _failure_message(exc), debut=time.time()))
-                        continue
-                    params = {"donnees": config.donnees, "contexte": str(context), "sortie": str(work),
-                              "id_note": n.id, "annee": n.annee, "structure": n.structure, "sites": n.sites,
-                              "destinataire": n.destinataire.model_dump(), "demandes": n.demandes,
-                              "seuil_secret": config.seuil_secret}
-                    futures.append(pool.submit(render_note, params, str(work), str(out / n.id),
-                                               {**run_info, "titre": n.titre or _title(n)}))
-                with tqdm(total=len(futures), desc="Notes", unit="note", file=sys.stderr,
-                          disable=not sys.stderr.isatty()) as bar:
-                    for fut in as_completed(futures):
-                        done(fut.result())
-                        bar.update()
-            except BaseException:  # interrupted: briefs not started are dropped (running ones finish or clean up)
-                for fut in futures:
-                    fut.cancel()
-                raise
-    finally:
-        for work in works:  # an interrupted run leaves no half-written brief
-            shutil.rmtree(work, ignore_errors=True)
-        shutil.rmtree(calculs, ignore_errors=True)
+        for n in config.notes:
+            submitted = _submit(pool, n, config, release, run_info, work)
+            if isinstance(submitted, NoteResult):
+                done(submitted)
+            else:
+                futures[submitted] = n.id
+        for res in _completed(futures):
+            with interrupt_deferred():  # a brief published is a brief reported
+                done(_published(res, work, target))
+    except BaseException:
+        for fut in futures:
+            fut.cancel()
+        raise
     order = {n.id: i for i, n in enumerate(config.notes)}
-    results.sort(key=lambda r: order[r.id])
+    return sorted(results, key=lambda r: order[r.id])
+
+
+def _submit(pool: Executor, n: NoteEntry, config: NotesConfig, release: ReleaseInputs, run_info: dict,
+            work: Path) -> Future | NoteResult:
+    """Compute the brief's context (unmasked: in the work area) and submit the brief; a failure is its result."""
+    try:
+        context = save_context(prepare_context(release, n.structure, n.sites, annee=n.annee,
+                                               seuil=config.seuil_secret), work / "contextes" / n.id)
+    except Exception as exc:  # noqa: BLE001 - one brief whose figures fail must not stop the others
+        return NoteResult(n.id, False, 0.0, "calcul des chiffres de la note impossible — " + _failure_message(exc),
+                          debut=time.time())
+    built = work / "notes" / n.id
+    built.mkdir(parents=True)
+    common = {"id_note": n.id, "annee": n.annee, "structure": n.structure, "sites": n.sites,
+              "destinataire": n.destinataire.model_dump(), "demandes": n.demandes,
+              "seuil_secret": config.seuil_secret}
+    parameters = {**common, "donnees": config.donnees, "contexte": str(context), "sortie": str(built)}
+    published = {**common, "donnees": run_info["donnees"], "contexte": None, "sortie": "."}
+    try:
+        return pool.submit(render_note, parameters, published, str(built), {**run_info, "titre": n.titre or _title(n)})
+    except BrokenProcessPool as exc:  # a worker was killed (out of memory): the pool takes nothing more
+        return NoteResult(n.id, False, 0.0, _failure_message(exc), debut=time.time())
+
+
+def _completed(futures: dict[Future, str]) -> Iterator[NoteResult]:
+    """Each brief's result as it completes; a worker lost on the way (killed, out of memory) fails its brief."""
+    from tqdm import tqdm
+
+    with tqdm(total=len(futures), desc="Notes", unit="note", file=sys.stderr, disable=not sys.stderr.isatty()) as bar:
+        for fut in as_completed(futures):
+            bar.update()
+            try:
+                yield fut.result()
+            except Exception as exc:  # noqa: BLE001 - reported as the brief's failure
+                yield NoteResult(futures[fut], False, 0.0, _failure_message(exc))
+
+
+def _published(res: NoteResult, work: Path, target: OutputFolder) -> NoteResult:
+    """Publish a rendered brief into ``--out``; a brief that cannot be published is a failed one."""
+    if not res.ok:
+        return res
+    try:
+        target.publish(work / "notes" / res.id, res.id)
+    except (OSError, ValueError) as exc:
+        return NoteResult(res.id, False, res.secondes, "publication impossible — " + _failure_message(exc),
+                          debut=res.debut)
+    return res
+
+
+def _index_entries(config: NotesConfig, results: list[NoteResult]) -> list[dict]:
     by_id = {n.id: n for n in config.notes}
-    write_index(out, [{
-        "id": r.id, "titre": by_id[r.id].titre or _title(by_id[r.id]),
-        "perimetre": ", ".join(x for x in (by_id[r.id].structure, ", ".join(by_id[r.id].sites or [])) if x),
-        "annee": by_id[r.id].annee,
-        "destinataire": ", ".join(x for x in (by_id[r.id].destinataire.nom, by_id[r.id].destinataire.qualite) if x),
-        "statut": "ok" if r.ok else "échec", "message": r.message,
-    } for r in results])
-    return results
+    entries = []
+    for r in results:
+        n = by_id[r.id]
+        entries.append({
+            "id": r.id, "titre": n.titre or _title(n),
+            "perimetre": ", ".join(x for x in (n.structure, ", ".join(n.sites or [])) if x),
+            "annee": n.annee,
+            "destinataire": ", ".join(x for x in (n.destinataire.nom, n.destinataire.qualite) if x),
+            "statut": "ok" if r.ok else "échec", "message": r.message,
+        })
+    return entries
 
 
 @contextmanager
-def _borrowed(executor: Executor):
+def _borrowed(executor: Executor) -> Iterator[Executor]:
     yield executor
 
 

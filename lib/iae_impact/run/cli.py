@@ -19,6 +19,7 @@ from ..data.schema import publishable_grouping
 from ..data.template import write_template
 from ..rules.secrecy import DEFAULT_THRESHOLD
 from .batch import run_notes
+from .notes_config import weak_threshold_message
 from .runner import run_notebook
 
 #: Standard tables written by ``indicateurs``: file stem -> grouping columns.
@@ -55,6 +56,9 @@ def cmd_verifier(args: argparse.Namespace) -> int:
 
 def cmd_indicateurs(args: argparse.Namespace) -> int:
     par = publishable_grouping(args.par) if args.par else []  # before reading: a refused --par costs nothing
+    weak = weak_threshold_message(args.seuil_secret)
+    if weak:
+        _say(f"avertissement — {weak}.")
     dataset = _read(args.chemin)
     tables = dict(STANDARD_TABLES)
     if par:
@@ -83,7 +87,7 @@ def cmd_indicateurs(args: argparse.Namespace) -> int:
 
 
 def cmd_modele(args: argparse.Namespace) -> int:
-    path = write_template(args.fichier)
+    path = write_template(args.fichier, remplacer=args.remplacer)
     _say(f"Modèle écrit : {path}")
     return 0
 
@@ -116,13 +120,25 @@ def cmd_carnets(args: argparse.Namespace) -> int:
 
 def cmd_notes(args: argparse.Namespace) -> int:
     start = time.perf_counter()
-    results = run_notes(args.config, args.out, jobs=args.jobs, scheduler=args.scheduler, say=_say)
+    results = run_notes(args.config, args.out, jobs=args.jobs, scheduler=args.scheduler, say=_say,
+                        remplacer=args.remplacer)
     failed = [r for r in results if not r.ok]
     _say(f"{len(results) - len(failed)} note(s) produite(s) sur {len(results)} en "
          f"{time.perf_counter() - start:.1f} s ; index : {Path(args.out) / 'index.html'}")
     for r in failed:
         _say(f"  ÉCHEC {r.id} — {r.message}")
     return 1 if failed else 0
+
+
+def _jobs(text: str) -> int:
+    """``--jobs``: a whole number of kernels, at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"« {text} » : le nombre de noyaux en parallèle est un entier d'au moins 1")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -151,6 +167,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("modele", help="écrit le classeur Excel à remplir")
     p.add_argument("fichier", help="chemin du fichier .xlsx à écrire")
+    p.add_argument("--remplacer", action="store_true",
+                   help="remplace le fichier même s'il contient des données ou n'est pas un modèle d'iae-impact")
     p.set_defaults(func=cmd_modele)
 
     p = sub.add_parser("demo", help="régénère les données fictives de démonstration (graine fixe)")
@@ -160,9 +178,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("notes", help="produit toutes les notes de plaidoyer (HTML et PDF) d'un fichier de configuration")
     p.add_argument("--config", default="config/notes.yaml", help="configuration (défaut : config/notes.yaml)")
     p.add_argument("--out", default="reports/notes", help="dossier de sortie (défaut : reports/notes)")
-    p.add_argument("--jobs", type=int, default=None, help="noyaux en parallèle (défaut : un par cœur)")
+    p.add_argument("--jobs", type=_jobs, default=None, metavar="N",
+                   help="noyaux en parallèle, au moins 1 (défaut : un par cœur, jamais plus que de notes)")
     p.add_argument("--scheduler", default=None, metavar="ADRESSE",
                    help="adresse d'un ordonnanceur Dask (ex. tcp://127.0.0.1:8786) au lieu des processus locaux")
+    p.add_argument("--remplacer", action="store_true",
+                   help="remplace les dossiers de notes et index.html de --out même s'ils n'ont pas été écrits par "
+                        "iae-impact (les autres fichiers ne sont jamais touchés)")
     p.set_defaults(func=cmd_notes)
 
     p = sub.add_parser("carnets", help="exécute les carnets paramétrés (papermill)")
