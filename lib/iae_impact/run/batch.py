@@ -25,11 +25,13 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from ..analysis.release import nested_perimeters
 from ..base.outputs import write_json
 from ..base.paths import PROJECT_ROOT, resolve
 from ..data.ingest import read_dataset
 from ..report.context import ReleaseInputs, prepare_context, save_context
 from ..report.export import html_to_pdf, notebook_to_html, write_index
+from ..report.text_disclosure import nested_warning
 from ..rules.calendar import YEAR_MAX, YEAR_MIN
 from ..rules.secrecy import DEFAULT_THRESHOLD
 from .params import Destinataire, french_error, validate_parameters
@@ -246,7 +248,10 @@ def run_notes(config_path: str | Path = DEFAULT_CONFIG, out: str | Path = DEFAUL
     if problems:
         raise ValueError("configuration incohérente avec les données :\n- " + "\n- ".join(problems))
     out.mkdir(parents=True, exist_ok=True)
-    release = ReleaseInputs.of(dataset)  # what every brief shares, computed once
+    # What every brief shares, computed once, with the masks of the whole release (briefs and standard tables linked)
+    release = ReleaseInputs.of(dataset, seuil=config.seuil_secret, briefs=[(n.structure, n.sites) for n in config.notes])
+    for warning in nested_warning(nested_perimeters(release.masks, {n.id: (n.structure, n.sites) for n in config.notes})):
+        say(warning)
     run_info = {"genere_le": dt.datetime.now().isoformat(timespec="seconds"), "empreintes_donnees":
                 dataset.empreintes, "empreinte_donnees": dataset.empreinte, "versions": package_versions(),
                 "revision_git": git_revision(), "seuil_secret": config.seuil_secret}
