@@ -652,11 +652,15 @@ def _propagate(release: _Release, systems: dict[int, _System], hidden, total: fl
             system.ineq.append(({j: -v for j, v in vec.items()}, -new_low, refs))
 
 
+#: What masking a cell costs the reader: the total of exits feeds no rate, the denominator feeds them all.
+_COST = {"sorties": 0, DENOMINATOR: 2}
+
+
 def _complement(violation: _Violation, published: dict[CellRef, _Cell], seuil: int,
                 chosen: set[CellRef], spans: dict[frozenset[int], int]) -> CellRef | None:
     """The published cell to mask: among those that pin the failing cell and count at least ``seuil`` persons,
-    one of the perimeter spanning most structures (``spans``), other than the rates' denominator if possible,
-    the smallest; else the largest cell (None when one already chosen in this round pins it)."""
+    the cheapest (:data:`_COST`), of the perimeter spanning most structures (``spans``), the smallest;
+    else the largest cell (None when one already chosen in this round pins it)."""
     candidates = [published[r] for r in dict.fromkeys(violation.candidates) if r in published]
     if any(c.ref in chosen for c in candidates):
         return None
@@ -664,7 +668,7 @@ def _complement(violation: _Violation, published: dict[CellRef, _Cell], seuil: i
         return None
     large = [c for c in candidates if c.true >= seuil]
     if large:  # the whole network's table first (the briefs keep their figures), the rates' denominator last
-        return min(large, key=lambda c: (-spans[c.ref.perimeter], c.ref.cell == DENOMINATOR, c.true,
+        return min(large, key=lambda c: (_COST.get(c.ref.cell, 1), -spans[c.ref.perimeter], c.true,
                                          _order(c.ref))).ref
     return min(candidates, key=lambda c: (-c.true, _order(c.ref))).ref
 
