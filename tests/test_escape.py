@@ -106,3 +106,21 @@ def test_sentences_with_a_name_escape_it():
     text = describe_groups("<img src=x onerror=alert(1)> *A*", 10, 20, 0)
     assert text.startswith(r"Périmètre : **&lt;img src\=x onerror\=alert\(1\)&gt; \*A\***.")
     assert describe_groups(None, 1, 2, 0).startswith("Périmètre : **toutes les structures**.")
+
+
+def test_rtl_override_in_a_name_leaves_the_pdf_title_in_logical_order(tmp_path):
+    import subprocess
+    from types import SimpleNamespace
+
+    from iae_impact.report.brief import title_html
+    from iae_impact.report.export import html_to_pdf
+
+    ctx = SimpleNamespace(perimetre={"libelle": "Narbonne \u202eSud\u202c — Bram", "dispositifs": ["ACI"]},
+                          provenance={})
+    fragment = title_html(SimpleNamespace(ctx=ctx, annee=2024), {"nom": "\u2067Élu\u2069", "qualite": "Maire"})
+    page = f"<!DOCTYPE html><html lang='fr'><head><meta charset='utf-8'><title>t</title></head><body>{fragment}</body></html>"
+    html_to_pdf(page, tmp_path / "titre.pdf")
+    text = subprocess.run(["pdftotext", str(tmp_path / "titre.pdf"), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert "Narbonne Sud — Bram" in " ".join(text.split())
+    assert "duS" not in text and "Destinataire : Élu, Maire" in " ".join(text.split())
