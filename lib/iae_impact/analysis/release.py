@@ -511,6 +511,18 @@ class _Release:
     clean: dict[tuple[int, str], tuple[bool, ...]] = field(default_factory=dict)  # passed, with these cells shown
     passed: set[CellRef] = field(default_factory=set)  # hidden cells that passed both tests
     spans: dict[frozenset[int], int] = field(default_factory=dict)  # perimeter -> structures it spans
+    index: dict[frozenset[int], int] = field(default_factory=dict)  # perimeter -> its position
+
+    def lonely(self, ref: CellRef) -> bool:
+        """True when masking ``ref`` would leave it the only hidden cell of a relation of its table (the
+        table's secondary suppression would then have to mask one more)."""
+        per = self.perimeters[self.index[ref.perimeter]]
+        shown = per.shown.get(ref.annee, {})
+        for total, parts in RELATIONS:
+            cells = [total, *parts]
+            if ref.cell in cells and all(shown.get(c, True) for c in cells if c != ref.cell):
+                return True
+        return False
 
     def prepare(self) -> None:
         """Numbers the cells need, as arrays: per perimeter and year, the unknowns of the perimeter (its true
@@ -657,10 +669,11 @@ _COST = {"sorties": 0, DENOMINATOR: 2}
 
 
 def _complement(violation: _Violation, published: dict[CellRef, _Cell], seuil: int,
-                chosen: set[CellRef], spans: dict[frozenset[int], int]) -> CellRef | None:
+                chosen: set[CellRef], spans: dict[frozenset[int], int], lonely) -> CellRef | None:
     """The published cell to mask: among those that pin the failing cell and count at least ``seuil`` persons,
-    the cheapest (:data:`_COST`), of the perimeter spanning most structures (``spans``), the smallest;
-    else the largest cell (None when one already chosen in this round pins it)."""
+    one that its own table would not give back at once (``lonely``), the cheapest (:data:`_COST`), of the
+    perimeter spanning most structures (``spans``), the smallest; else the largest cell (None when one
+    already chosen in this round pins it)."""
     candidates = [published[r] for r in dict.fromkeys(violation.candidates) if r in published]
     if any(c.ref in chosen for c in candidates):
         return None
@@ -668,7 +681,7 @@ def _complement(violation: _Violation, published: dict[CellRef, _Cell], seuil: i
         return None
     large = [c for c in candidates if c.true >= seuil]
     if large:  # the whole network's table first (the briefs keep their figures), the rates' denominator last
-        return min(large, key=lambda c: (_COST.get(c.ref.cell, 1), -spans[c.ref.perimeter], c.true,
+        return min(large, key=lambda c: (lonely(c.ref), _COST.get(c.ref.cell, 1), -spans[c.ref.perimeter], c.true,
                                          _order(c.ref))).ref
     return min(candidates, key=lambda c: (-c.true, _order(c.ref))).ref
 
@@ -696,7 +709,7 @@ def _round(release: _Release) -> dict[int, set[tuple[int, tuple[str, ...]]]]:
             published = {c.ref: c for c in cells if c.maskable}
             chosen: set[CellRef] = set()
             for v in sorted(violations, key=lambda v: (_order(v.cell.ref), v.reason)):
-                ref = _complement(v, published, release.seuil, chosen, release.spans)
+                ref = _complement(v, published, release.seuil, chosen, release.spans, release.lonely)
                 if ref is None:
                     continue
                 chosen.add(ref)
@@ -753,6 +766,7 @@ def linked_suppression(dataset: Dataset, seuil: int = DEFAULT_THRESHOLD,
                        years=sorted({int(y) for per in perimeters for y in per.table.index}))
     release.prepare()
     release.spans = {per.atoms: int(atoms.loc[sorted(per.atoms), "structure"].nunique()) for per in perimeters}
+    release.index = {per.atoms: i for i, per in enumerate(perimeters)}
     own = sum(int(per.mask.to_numpy().sum()) for per in perimeters)
     rounds = _iterate(release)
     added = sum(int(per.mask.to_numpy().sum()) for per in perimeters) - own

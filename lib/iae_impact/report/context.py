@@ -170,7 +170,10 @@ def brief_money(dataset: Dataset, annee: int, structure: str | None = None, site
     sub = select_perimeter(dataset, structure=structure, sites=sites)
     table = compute_indicators(sub)
     masks = release if release is not None and release.seuil == seuil else linked_suppression(dataset, seuil)
-    suppression = masks.suppression(masks.atoms_of(structure, sites, inclure_non_salaries=False))
+    atoms = masks.atoms_of(structure, sites, inclure_non_salaries=False)
+    if not atoms:  # no salaried dispositif: no aide au poste
+        return None
+    suppression = masks.suppression(atoms)
     options = {} if parametres_path is None else {"parametres_path": parametres_path}
     figures = brief_money_figures(sub, annee, table, suppression, examined_exits(sub), modulation=modulation,
                                   **options)
