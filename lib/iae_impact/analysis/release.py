@@ -379,6 +379,7 @@ class _System:
     the published cells a complementary mask may be chosen from (empty: a structural relation)."""
 
     variables: dict[tuple[int, str], int] = field(default_factory=dict)
+    truth: np.ndarray | None = None  # the atoms' values, in the order of ``variables``
     rows: list[tuple[dict[int, float], float, tuple[CellRef, ...]]] = field(default_factory=list)
     ineq: list[tuple[dict[int, float], float, tuple[CellRef, ...]]] = field(default_factory=list)
 
@@ -398,6 +399,9 @@ class _System:
             for j, v in vec.items():
                 m[i, j] = v
         return m, np.array([r[1] for r in rows], dtype=float)
+
+    def signature(self) -> int:
+        return hash(tuple((tuple(sorted(v.items())), round(r, 9)) for v, r, _ in [*self.rows, *self.ineq]))
 
     def densify(self, vec: dict[int, float]) -> np.ndarray:
         out = np.zeros(len(self.variables))
@@ -432,6 +436,30 @@ def _bounds(system: _System, f: np.ndarray, arrays, enough: float = np.inf) -> t
         if len(g):
             binding_ineq |= set(np.flatnonzero(np.abs(res.ineqlin.marginals) > _TOL).tolist())
     return out[1], out[0], binding_eq, binding_ineq
+
+
+def _wide(f: np.ndarray, null: np.ndarray, truth: np.ndarray | None, seuil: int, g: np.ndarray,
+          h: np.ndarray) -> bool:
+    """A cheap proof that the cell's interval is at least ``seuil`` wide: along one direction of the null space
+    from the true values, staying non-negative (and within the inequality rows), the cell moves that far.
+    False proves nothing (the linear programs decide)."""
+    if truth is None or null.size == 0:
+        return False
+    for d in null.T:
+        slope = float(f @ d)
+        if abs(slope) < _TOL:
+            continue
+        with np.errstate(divide="ignore", invalid="ignore"):
+            up = np.where(d < -_TOL, truth / -d, np.inf).min()
+            down = np.where(d > _TOL, truth / d, np.inf).min()
+        if len(g):
+            gd, slack = g @ d, h - g @ truth
+            with np.errstate(divide="ignore", invalid="ignore"):
+                up = min(up, np.where(gd > _TOL, slack / gd, np.inf).min())
+                down = min(down, np.where(gd < -_TOL, slack / -gd, np.inf).min())
+        if (up + down) * abs(slope) >= seuil:
+            return True
+    return False
 
 
 def _derivation(a: np.ndarray, f: np.ndarray) -> list[int]:
@@ -475,7 +503,7 @@ def _check_system(system: _System, cells: list[_Cell], seuil: int, passed: set[C
             rows = _derivation(a, f)
             out.append(_Violation(cell, tuple(r for i in rows for r in system.rows[i][2]), "rang"))
             continue
-        if not 1 <= cell.true < seuil:
+        if not 1 <= cell.true < seuil or _wide(f, null, system.truth, seuil, g, h):
             passed.add(cell.ref)
             continue
         low, high, eq, ineq = _bounds(system, f, (a, b, g, h), cell.true + seuil)
@@ -512,6 +540,7 @@ class _Release:
     passed: set[CellRef] = field(default_factory=set)  # hidden cells that passed both tests
     spans: dict[frozenset[int], int] = field(default_factory=dict)  # perimeter -> structures it spans
     index: dict[frozenset[int], int] = field(default_factory=dict)  # perimeter -> its position
+    intervals: dict = field(default_factory=dict)  # (cell, system signature) -> its interval in that system
 
     def lonely(self, ref: CellRef) -> bool:
         """True when masking ``ref`` would leave it the only hidden cell of a relation of its table (the
@@ -580,12 +609,17 @@ def _year_family(release: _Release, year: int, family: Family,
     """Every failing cell of one year and family (``cells``: per perimeter), over all components."""
     systems: dict[int, _System] = {}
     cells_of: dict[int, list[_Cell]] = defaultdict(list)
+    position = [UNKNOWNS.index(b) for b in family.base]
     for comp in sorted(set(release.component.values())):
         system = systems[comp] = _System()
+        truth = []
         for a in sorted(a for a, c in release.component.items() if c == comp):
             system.vector([a], dict.fromkeys(family.base, 1.0))
+            values = release.values.get(a, {}).get(year)
+            truth += [0.0] * len(position) if values is None else values[position].tolist()
             for eq in family.structural:
                 system.rows.append((system.vector([a], eq), 0.0, ()))
+        system.truth = np.array(truth)
     for i, per in enumerate(release.perimeters):
         if i in release.aggregates:
             continue
@@ -635,13 +669,17 @@ def _aggregate(release: _Release, systems: dict[int, _System], cells: dict[int, 
 
 
 def _part_intervals(release: _Release, systems: dict[int, _System], hidden) -> tuple[np.ndarray, np.ndarray]:
+    """The interval of each hidden part's cell in its own system (kept while that system does not change)."""
     lows, highs = [], []
     for p, c in hidden:
         system = systems[release.component[min(release.perimeters[p].atoms)]]
-        f = system.densify(system.vector(sorted(c.ref.perimeter), c.coef))
-        a, b = system.dense(system.rows)
-        g, h = system.dense(system.ineq)
-        low, high, _, _ = _bounds(system, f, (a, b, g, h))
+        key = (c.ref, system.signature())
+        if key not in release.intervals:
+            f = system.densify(system.vector(sorted(c.ref.perimeter), c.coef))
+            a, b = system.dense(system.rows)
+            g, h = system.dense(system.ineq)
+            release.intervals[key] = _bounds(system, f, (a, b, g, h))[:2]
+        low, high = release.intervals[key]
         lows.append(low)
         highs.append(high)
     return np.array(lows), np.array(highs)
