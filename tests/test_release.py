@@ -258,3 +258,17 @@ def test_network_total_by_interval_propagation_is_safe(demo, briefs, exact_atoms
     published = {frozenset(map(tuple, propagated.atoms.loc[sorted(a), ["structure", "site", "dispositif"]]
                                .to_numpy())): p.suppression.table for a, p in propagated.perimeters.items()}
     assert failures(demo, published, year=2024) == []
+
+
+def test_briefs_notebooks_and_indicateurs_show_the_same_mask(demo, release):
+    """The demo's briefs are on one structure or one site each: the standard release (indicateurs, notebooks
+    02 and 05) holds their perimeters already, and masks every shared cell the same way."""
+    standard = linked_suppression(demo, SEUIL)
+    assert set(standard.perimeters) == set(release.perimeters)
+    for atoms, per in standard.perimeters.items():
+        pd.testing.assert_frame_equal(per.suppression.masque, release.perimeters[atoms].suppression.masque)
+    by_site = standard.grouped(["structure", "site"])
+    narbonne = by_site.table["site"].eq("Narbonne").to_numpy()
+    brief_mask = release.brief(AMI, ["Narbonne"]).masque
+    pd.testing.assert_frame_equal(by_site.masque.loc[narbonne].drop(columns=["structure", "site"])
+                                  .reset_index(drop=True), brief_mask.reset_index(drop=True))
