@@ -9,10 +9,11 @@ no masked cell can be derived from the others.
 **What a release is.** One dataset, one threshold and a set of perimeters. A perimeter is a set of *atoms*:
 the finest groups, structure x site x dispositif (x any extra grouping column asked for). The canonical set
 holds every perimeter the standard outputs publish: the whole dataset, every structure, site, structure x
-dispositif and site x dispositif, each with and without the non-salaried programmes, and therefore the
-perimeter of a brief on any one structure or site; the perimeters of a batch's briefs (a territory = a set of
-sites) and extra groupings are added. Two perimeters with the same atoms are the same perimeter, with the
-same mask wherever it is shown.
+dispositif and site x dispositif (salaried programmes only, as ``compute_indicators`` counts them, or all with
+``inclure_non_salaries``), and the perimeter of a brief on any one structure or site (its salaried
+dispositifs, or all when it has none); the perimeters of a batch's briefs (a territory = a set of sites) and
+extra groupings are added. Two perimeters with the same atoms are the same perimeter, with the same mask
+wherever it is shown.
 
 **Cells.** For every perimeter and year, the counts it publishes directly or derivably: the exit counts
 (``sorties`` and its parts), ``entrees``, ``personnes``, and for each profile share the persons whose value is
@@ -36,9 +37,14 @@ HiGHS through scipy). A failing cell gets a complementary cell masked: among the
 is tested again until nothing fails. Deterministic: same data, threshold and perimeters, same mask.
 
 **Cost.** Systems are solved per connected component of atoms: a structure, unless a perimeter spans several
-(a territory across structures). The whole-dataset perimeter, the sum of the structures, is handled apart: a
-cell whose structures are all published adds nothing; with one hidden structure, it gives that structure's
-total exactly; with several, it bounds each by the others' intervals (interval propagation, a relaxation).
+(a territory across structures). Up to :data:`EXACT_ATOMS` atoms the whole release is one exact system;
+beyond, the whole-dataset perimeter, the sum of the structures, is handled apart: a cell whose structures are
+all published adds nothing; with one hidden structure, it gives that structure's total exactly; with several,
+it bounds each by the others' intervals (interval propagation, a relaxation). Most bound tests are settled
+without a linear program by a witness (a direction of the null space along which the cell moves far enough
+from the true values); a cell that passed keeps passing, since masking more only removes equations.
+Measured: the demo (10 atoms, 12 years) in about 3 s; 60 structures of the demo's shape in about 1 minute,
+linear in the number of structures.
 """
 
 from __future__ import annotations
@@ -156,7 +162,6 @@ class Perimeter:
     forced: pd.DataFrame  # counts masked by the release on top of the table's own suppression
     structure: str | None  # the one structure it lies in (None: several)
     suppression: Suppression | None = None
-    order: int = 0
 
     mask: pd.DataFrame | None = None  # the suppression's mask, index = year
     shown: dict[int, dict[str, bool]] = field(default_factory=dict)  # per year: column -> published
@@ -184,7 +189,6 @@ class ReleaseMask:
     perimeters: dict[frozenset[int], Perimeter]
     iterations: int = 0
     added: int = 0  # count cells masked by the release beyond each table's own suppression
-    nested: list[tuple[str, str]] = field(default_factory=list)
 
     def atoms_of(self, structure: str | None = None, sites: Sequence[str] | None = None,
                  inclure_non_salaries: bool | None = None, **keys: str) -> frozenset[int]:
@@ -793,11 +797,11 @@ def linked_suppression(dataset: Dataset, seuil: int = DEFAULT_THRESHOLD,
     perimeters = []
     forcible = [c for c in tables[sets[0]].columns if c in (*dict(RELATIONS), *EXIT_LEAVES, "sorties", "entrees",
                                                           "personnes") or c.startswith("part_")]
-    for order, key in enumerate(sets):
+    for key in sets:
         table = tables[key]
         structures = atoms.loc[sorted(key), "structure"].unique()
         per = Perimeter(key, table, pd.DataFrame(False, index=table.index, columns=forcible),
-                        structures[0] if len(structures) == 1 else None, order=order)
+                        structures[0] if len(structures) == 1 else None)
         per.suppress(seuil)
         perimeters.append(per)
     release = _Release(int(seuil), atoms, values, perimeters, *_layout(atoms, perimeters, exact_atoms),
