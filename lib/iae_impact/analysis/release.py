@@ -545,6 +545,7 @@ class _Release:
     spans: dict[frozenset[int], int] = field(default_factory=dict)  # perimeter -> structures it spans
     index: dict[frozenset[int], int] = field(default_factory=dict)  # perimeter -> its position
     intervals: dict = field(default_factory=dict)  # (cell, system signature) -> its interval in that system
+    clean_components: dict = field(default_factory=dict)  # (year, family, component) -> signature when it passed
 
     def lonely(self, ref: CellRef) -> bool:
         """True when masking ``ref`` would leave it the only hidden cell of a relation of its table (the
@@ -611,19 +612,8 @@ def _coefficients(family: Family) -> np.ndarray:
 def _year_family(release: _Release, year: int, family: Family,
                  cells: dict[int, list[_Cell]]) -> list[_Violation]:
     """Every failing cell of one year and family (``cells``: per perimeter), over all components."""
-    systems: dict[int, _System] = {}
+    systems = _systems(release, year, family)
     cells_of: dict[int, list[_Cell]] = defaultdict(list)
-    position = [UNKNOWNS.index(b) for b in family.base]
-    for comp in sorted(set(release.component.values())):
-        system = systems[comp] = _System()
-        truth = []
-        for a in sorted(a for a, c in release.component.items() if c == comp):
-            system.vector([a], dict.fromkeys(family.base, 1.0))
-            values = release.values.get(a, {}).get(year)
-            truth += [0.0] * len(position) if values is None else values[position].tolist()
-            for eq in family.structural:
-                system.rows.append((system.vector([a], eq), 0.0, ()))
-        system.truth = np.array(truth)
     for i, per in enumerate(release.perimeters):
         if i in release.aggregates:
             continue
@@ -637,8 +627,31 @@ def _year_family(release: _Release, year: int, family: Family,
     for i, parts in release.aggregates.items():
         out += _aggregate(release, systems, cells, i, parts)
     for comp, system in systems.items():
-        out += _check_system(system, cells_of[comp], release.seuil, release.passed)
+        key, signature = (year, family.name, comp), (system.signature(), tuple(c.published for c in cells_of[comp]))
+        if release.clean_components.get(key) == signature:
+            continue  # unchanged since it passed
+        found = _check_system(system, cells_of[comp], release.seuil, release.passed)
+        if not found:
+            release.clean_components[key] = signature
+        out += found
     return out
+
+
+def _systems(release: _Release, year: int, family: Family) -> dict[int, _System]:
+    """One system per component: the unknowns of its atoms, their true values and the per-atom equalities."""
+    systems: dict[int, _System] = {}
+    position = [UNKNOWNS.index(b) for b in family.base]
+    for comp in sorted(set(release.component.values())):
+        system = systems[comp] = _System()
+        truth = []
+        for a in sorted(a for a, c in release.component.items() if c == comp):
+            system.vector([a], dict.fromkeys(family.base, 1.0))
+            values = release.values.get(a, {}).get(year)
+            truth += [0.0] * len(position) if values is None else values[position].tolist()
+            for eq in family.structural:
+                system.rows.append((system.vector([a], eq), 0.0, ()))
+        system.truth = np.array(truth)
+    return systems
 
 
 def _aggregate(release: _Release, systems: dict[int, _System], cells: dict[int, list[_Cell]], index: int,
