@@ -256,15 +256,16 @@ def test_changing_the_parameter_file_changes_the_brief(twelve_exits, tmp_path):
 
 
 def test_masked_exit_counts_give_bounds_from_published_cells(make_dataset, tmp_path):
-    """6 CDI, 3 short CDD: emploi de transition (3) is masked, and sorties positives (0) with it;
-    the range covers 6 to 9 exits to employment and never reveals the 3."""
+    """6 CDI, 3 short CDD: emploi de transition (3) is masked, and sorties positives (0) with it; with emploi
+    durable published they would sum to 3 (each pinned to [0, 3]): the release masks emploi durable too.
+    The range covers 0 to 9 exits to employment and never reveals the 3."""
     lines = [line(i, "S", CDI, heures=400) for i in range(6)]
     lines += [line(i, "S", CDD_COURT, heures=400) for i in range(6, 9)]
     lines += [line(i, "S", CHOMAGE, heures=400) for i in range(9, 14)]
     m = money.brief_money(make_dataset(lines, header=HEADER), 2024, parametres_path=write_parameters(tmp_path))
     assert m["sorties_emploi_exact"] is False
-    assert m["sorties_emploi"] == {"bas": 6.0, "central": 7.5, "haut": 9.0}
-    assert m["couts_evites_eur"]["bas"] == pytest.approx(hand_costs(6, 0.25, 0.4, 3), abs=0.01)
+    assert m["sorties_emploi"] == {"bas": 0.0, "central": 4.5, "haut": 9.0}
+    assert m["couts_evites_eur"]["bas"] == pytest.approx(hand_costs(0, 0.25, 0.4, 3), abs=0.01)
     assert m["couts_evites_eur"]["haut"] == pytest.approx(hand_costs(9, 0.75, 0.6, 12), abs=0.01)
     assert any("non publié" in h for h in m["hypotheses"])
 

@@ -11,6 +11,8 @@ import nbformat
 import pytest
 
 from iae_impact import money
+from iae_impact.analysis.money import published_employment_exits
+from iae_impact.analysis.release import linked_suppression
 from iae_impact.base.paths import DEMO_DIR
 from iae_impact.data.selection import select_perimeter
 from iae_impact.ingest import read_dataset
@@ -64,14 +66,17 @@ def test_summary_matches_the_module(executed, demo):
     assert summary["perimetre"] == {"structure": None, "annee": ANNEE, "modulation": 0.0,
                                     "parametres": "couts_evites.yaml"}
     _same(summary["socles"], {"ACI": money.socle_for_year("ACI", ANNEE), "AI": money.socle_for_year("AI", ANNEE)})
+    release = linked_suppression(demo)  # the notebook's tables are masked with the whole release
     table = money.aide_au_poste(demo, by=["structure", "site"])
-    direct = money.mask_small_cells(table, demo, by=["structure", "site"])
+    direct = money.mask_small_cells(table, demo, by=["structure", "site"], release=release)
     direct = direct[direct["annee"] == ANNEE].to_dict(orient="records")
     _same(summary["aide_au_poste"], direct)
     structures = sorted(summary["argent_public"])
     assert structures == ["A.M.I. Aude (fictif)", "AMIE (fictif)"]
+    masked = release.grouped(["structure"], annees=[ANNEE]).table
     for nom in structures:
-        couts = money.avoided_costs(select_perimeter(demo, structure=nom), ANNEE, PARAMETRES)
+        bounds = published_employment_exits(masked[masked["structure"] == nom])  # exact only if derivable
+        couts = money.avoided_costs(select_perimeter(demo, structure=nom), ANNEE, PARAMETRES, sorties_emploi=bounds)
         _same(summary["couts_evites"][nom], couts.reset_index().to_dict(orient="records"))
         _same(summary["argent_public"][nom], money.brief_money(demo, ANNEE, structure=nom, parametres_path=PARAMETRES))
 

@@ -143,8 +143,21 @@ def _mask_frame(table: pd.DataFrame, masked: dict[str, np.ndarray], c: dict[str,
     return mask
 
 
+def _forced(table: pd.DataFrame, forced: pd.DataFrame | None) -> dict[str, np.ndarray]:
+    """The cells a release masks on top of the table's own rules (:mod:`iae_impact.analysis.release`)."""
+    out = {}
+    if forced is not None:
+        for col in forced.columns:
+            values = forced[col].to_numpy(dtype=bool)
+            if len(values) != len(table):
+                raise ValueError("masque imposé de forme différente de celle du tableau")
+            out[col] = values
+    return out
+
+
 def apply_disclosure(
-    table: pd.DataFrame, seuil: int = DEFAULT_THRESHOLD, keys: Sequence[str] = ("annee",)
+    table: pd.DataFrame, seuil: int = DEFAULT_THRESHOLD, keys: Sequence[str] = ("annee",),
+    forced: pd.DataFrame | None = None,
 ) -> Suppression:
     """Mask the cells of an indicator table (rows = group x year) that could reveal fewer than ``seuil`` persons.
 
@@ -154,17 +167,23 @@ def apply_disclosure(
     part first; rates masked with their numerator or ``sorties_examinees``; the mean duration when ``sorties``
     is masked or below ``seuil``; a share ``part_X`` when ``part_X_n`` is below ``seuil`` or when the persons
     with or without the trait are 1 to ``seuil - 1``. ``heures``/``etp`` are masked only with their row.
+
+    ``forced`` (same rows as ``table``; count, ``part_X`` or ``part_X_n`` columns): cells a release masks so
+    that no cell can be derived from its other tables (:func:`~iae_impact.analysis.release.linked_suppression`).
+    They are masked like primary cells (with their complements, rates and shares); a forced ``part_X_n`` masks
+    ``part_X`` too, and a forced ``personnes`` masks ``heures`` and ``etp`` (they follow the persons).
+    ``detail["liees"]`` counts the cells masked because of them.
     """
     measures = _check_table(table, seuil, keys)
-    c = _derive_counts(table)
-    rows = np.zeros(len(table), dtype=bool)
-    if "personnes" in table:
-        rows = table["personnes"].to_numpy(dtype=float) < seuil
-    primary = {col: small_cells(v, seuil) & ~rows for col, v in c.items()}
-    masked = {col: primary[col] | rows for col in c}
-    _secondary(masked, c)
-    mask = _mask_frame(table, masked, c, seuil)
-    mask.loc[rows, measures] = True
+    extra = _forced(table, forced)
+    mask, masked, primary, rows = _masks(table, seuil, measures, {})
+    if extra:  # the table's own mask stays: the release only adds cells
+        own_mask, own = mask, int(mask.to_numpy().sum())
+        mask, masked, primary, rows = _masks(table, seuil, measures, extra)
+        mask = mask | own_mask
+        linked = int(mask.to_numpy().sum()) - own
+    else:
+        linked = 0
 
     out = table.copy()
     for col in COUNT_COLUMNS:
@@ -181,4 +200,30 @@ def apply_disclosure(
         "secondaire": n_counts - n_primary,
         "derivees": int(mask.loc[~rows].to_numpy().sum()) - n_counts,
     }
+    if linked:
+        detail["liees"] = linked
     return Suppression(table=out, masque=mask, seuil=int(seuil), detail=detail)
+
+
+def _masks(table: pd.DataFrame, seuil: int, measures: list[str], extra: dict[str, np.ndarray]):
+    """The mask of every cell (with ``extra`` cells masked as primary ones), the count masks, the primary
+    masks and the rows masked whole."""
+    c = _derive_counts(table)
+    rows = np.zeros(len(table), dtype=bool)
+    if "personnes" in table:
+        rows = table["personnes"].to_numpy(dtype=float) < seuil
+    primary = {col: small_cells(v, seuil) & ~rows for col, v in c.items()}
+    masked = {col: primary[col] | rows | extra.get(col, False) for col in c}
+    _secondary(masked, c)
+    mask = _mask_frame(table, masked, c, seuil)
+    for col, values in extra.items():
+        if col in mask and col not in c:
+            mask[col] = mask[col].to_numpy() | values
+            if col.endswith("_n") and col[:-2] in mask:
+                mask[col[:-2]] = mask[col[:-2]].to_numpy() | values
+    if "personnes" in extra:
+        for col in ("heures", "etp"):
+            if col in mask:
+                mask[col] = mask[col].to_numpy() | masked["personnes"]
+    mask.loc[rows, measures] = True
+    return mask, masked, primary, rows

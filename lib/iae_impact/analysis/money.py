@@ -207,15 +207,21 @@ _COUNT_RATIOS = {"personnes": "par_personne", "sorties_dynamiques": "par_sortie_
 
 
 def mask_small_cells(table: pd.DataFrame, dataset: Dataset, by: Sequence[str] = ("structure", "site", "dispositif"),
-                     seuil: int = DEFAULT_THRESHOLD) -> pd.DataFrame:
+                     seuil: int = DEFAULT_THRESHOLD, release=None) -> pd.DataFrame:
     """:func:`aide_au_poste` ready to be shared: what the indicator table of the same grouping masks
     (secret statistique, with secondary suppression) is masked here too, with every ratio computed
     on a masked count. A group of fewer than ``seuil`` persons also loses its ETP and, when the aid
-    is calculated from ETP, the aid itself (it would reveal their hours)."""
+    is calculated from ETP, the aid itself (it would reveal their hours). ``release``: the
+    :class:`~iae_impact.analysis.release.ReleaseMask` of the publication, whose masks are then used (the
+    same as in every other table of the release)."""
     by = [b for b in by if b in table.columns]
     keys = [*by, "annee"]
-    indicators = compute_indicators(dataset, by=by)
-    masked = apply_disclosure(indicators, seuil=seuil, keys=keys)
+    if release is not None:
+        masked = release.grouped(by)
+        indicators = masked.table
+    else:
+        indicators = compute_indicators(dataset, by=by)
+        masked = apply_disclosure(indicators, seuil=seuil, keys=keys)
     flags = masked.masque[[c for c in _COUNT_RATIOS if c in masked.masque]].add_prefix("masque_")
     flags[keys] = indicators[keys]
     out = table.merge(flags, on=keys, how="left")
@@ -334,7 +340,7 @@ def avoided_costs(
     return out.astype({**{c: "int64" for c in ints}, **{c: "float64" for c in floats}, "sorties_emploi_exact": bool})
 
 
-def _published_employment_exits(row: pd.DataFrame) -> dict[str, float] | None | bool:
+def published_employment_exits(row: pd.DataFrame) -> dict[str, float] | None | bool:
     """What the brief's masked table says about the number of exits to employment of the year.
 
     None when it is published or derivable (emploi durable and emploi de transition published, or
@@ -434,7 +440,7 @@ def brief_money_figures(
     aide = None if hidden("etp") else clean_amount(row["aide_au_poste_eur"])
     per_sd = None if hidden("sorties_dynamiques") or aide is None else clean_amount(row["par_sortie_dynamique"])
     couts, reason, error = None, None, None
-    bounds = _published_employment_exits(suppression.table.loc[year])
+    bounds = published_employment_exits(suppression.table.loc[year])
     seuil = suppression.seuil
     if hidden("etp"):
         reason = "secret_personnes"

@@ -14,15 +14,17 @@ comparison chart, the per-site counts of the comparison model).
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from ..analysis.disclosure import Suppression, apply_disclosure
+from ..analysis.disclosure import Suppression
 from ..analysis.impact import brief_estimate
 from ..analysis.indicators import compute_indicators, examined_exits
 from ..analysis.money import brief_money_figures
+from ..analysis.release import ReleaseMask, linked_suppression
 from ..analysis.stats import perimeter_vs_expected
 from ..base.version import __version__
 from ..data.model import Dataset
@@ -40,17 +42,31 @@ CONTEXT_META = "contexte.json"
 @dataclass
 class ReleaseInputs:
     """What every brief of a release shares, computed once: the dataset, its examined exits, the
-    provenance line and the impact estimate of each structure (computed on first use)."""
+    provenance line, the impact estimate of each structure (computed on first use) and the masks of the
+    whole release (:func:`~iae_impact.analysis.release.linked_suppression`: every brief's table, linked with
+    the standard tables)."""
 
     dataset: Dataset
     exits: pd.DataFrame
     provenance: dict
+    masks: ReleaseMask | None = None
     _impact: dict = field(default_factory=dict, repr=False)
 
     @classmethod
-    def of(cls, dataset: Dataset) -> ReleaseInputs:
+    def of(cls, dataset: Dataset, seuil: int | None = None,
+           briefs: Sequence[tuple[str | None, Sequence[str] | None]] = ()) -> ReleaseInputs:
+        """With ``seuil``: the release's masks are computed now, for the standard perimeters and ``briefs``."""
+        masks = None if seuil is None else linked_suppression(dataset, seuil, briefs=briefs)
         return cls(dataset, examined_exits(dataset), {"empreinte_donnees": dataset.empreinte,
-                                                       "fictif": is_fictional(dataset), "version": __version__})
+                                                       "fictif": is_fictional(dataset), "version": __version__},
+                   masks)
+
+    def suppression(self, structure: str | None, sites: list[str] | None, seuil: int) -> Suppression:
+        """The masked table of a brief's perimeter, as everywhere in the release (computed here, with this
+        perimeter added, when the release has no masks yet or another threshold)."""
+        if self.masks is None or self.masks.seuil != seuil or not self.masks.has_brief(structure, sites):
+            self.masks = linked_suppression(self.dataset, seuil, briefs=[(structure, sites)])
+        return self.masks.brief(structure, sites)
 
     def impact(self, structure: str) -> dict | None:
         if structure not in self._impact:
@@ -88,10 +104,20 @@ class BriefContext:
         return Suppression(table=self.indicateurs, masque=self.masque, seuil=self.seuil, detail=self.detail)
 
 
+def perimeter_years(dataset: Dataset, structure: str | None, sites: list[str] | None) -> list[int]:
+    """The years a brief of this perimeter has indicators for (as :func:`prepare_context` computes them),
+    without any mask: the batch checks its configuration with it before the release is computed."""
+    sub = select_perimeter(dataset, structure=structure, sites=sites)
+    salarie = bool(is_salaried(sub.parcours["dispositif"]).any())
+    table = compute_indicators(sub, inclure_non_salaries=not salarie)
+    return sorted(int(y) for y in table["annee"].unique())
+
+
 def prepare_context(data: Dataset | ReleaseInputs, structure: str | None = None, sites: list[str] | None = None,
                     annee: int | None = None, seuil: int = DEFAULT_THRESHOLD) -> BriefContext:
     """Select the perimeter and compute what its brief shows, once: indicators for all years (persons
-    counted once across sites), masked with threshold ``seuil`` and, for ``annee``, the comparison with
+    counted once across sites), masked with threshold ``seuil`` as in the whole release (the standard tables
+    and every brief of a batch, linked: :class:`ReleaseInputs`) and, for ``annee``, the comparison with
     the expected rate, the impact estimate and the public money when the data allow them.
 
     ``data``: the dataset, or the :class:`ReleaseInputs` every brief of a batch shares.
@@ -103,7 +129,7 @@ def prepare_context(data: Dataset | ReleaseInputs, structure: str | None = None,
     salaried = is_salaried(sub.parcours["dispositif"])
     salarie = bool(salaried.any())
     table = compute_indicators(sub, inclure_non_salaries=not salarie)
-    suppression = apply_disclosure(table, seuil=seuil)
+    suppression = release.suppression(structure, sites, seuil)
     dispositifs = sorted(sub.parcours.loc[salaried | (not salarie), "dispositif"].unique())
     extras: dict = {"comparaison": None, "impact": None, "argent": None}
     if annee is not None and salarie:
@@ -145,13 +171,18 @@ def load_context(directory: Path) -> BriefContext:
 
 def brief_money(dataset: Dataset, annee: int, structure: str | None = None, sites: list[str] | None = None,
                 modulation: float = 0.0, parametres_path: str | Path | None = None,
-                seuil: int = DEFAULT_THRESHOLD) -> dict | None:
+                seuil: int = DEFAULT_THRESHOLD, release: ReleaseMask | None = None) -> dict | None:
     """The « L'argent public » section of one perimeter and year, as a brief shows it (notebook 05): its
-    indicators computed and masked once, then :func:`~iae_impact.analysis.money.brief_money_figures`.
+    indicators computed once and masked as in the release (``release``, else the dataset's standard
+    release), then :func:`~iae_impact.analysis.money.brief_money_figures`.
     None for a perimeter without salaried dispositif or without activity in ``annee``."""
     sub = select_perimeter(dataset, structure=structure, sites=sites)
     table = compute_indicators(sub)
-    suppression = apply_disclosure(table, seuil=seuil)
+    masks = release if release is not None and release.seuil == seuil else linked_suppression(dataset, seuil)
+    atoms = masks.atoms_of(structure, sites, inclure_non_salaries=False)
+    if not atoms:  # no salaried dispositif: no aide au poste
+        return None
+    suppression = masks.suppression(atoms)
     options = {} if parametres_path is None else {"parametres_path": parametres_path}
     figures = brief_money_figures(sub, annee, table, suppression, examined_exits(sub), modulation=modulation,
                                   **options)

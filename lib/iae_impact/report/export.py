@@ -22,6 +22,7 @@ import nbformat
 from ..base.fr import plural
 from ..base.outputs import atomic_path, write_atomic_text
 from ..base.paths import TEMPLATES_DIR
+from .html import escape
 
 CSS_FILE = TEMPLATES_DIR / "note.css"
 #: ``<meta name="generator">`` of every page written here: how a later run knows it may replace the page.
@@ -52,8 +53,11 @@ class RessourceExterne(ValueError):
 def _jinja():
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-    return Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=True, undefined=StrictUndefined,
-                       keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
+    # Every value a template prints goes through the project's one HTML escape (report/html.py: bidirectional
+    # controls removed too); what a template marks « safe » (the stylesheet, the brief's body) is left as it is.
+    return Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=False, undefined=StrictUndefined,
+                       keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
+                       finalize=lambda v: v if hasattr(v, "__html__") else escape(v))
 
 
 @cache

@@ -1,6 +1,11 @@
 """What every notebook does before its own work, in one call each: chart style, reading the data with the
 French problem report, the fictional-data banner, bullets of generated sentences.
 
+Every user-supplied string reaches the notebook's Markdown escaped by
+:func:`~iae_impact.report.html.escape_markdown`: :func:`say` and :func:`bullets` escape the whole of their
+plain-text sentences; :func:`show` takes the project's own Markdown, into which each user string was
+inserted already escaped (``f"**{escape_markdown(structure)}**"``).
+
 The notebooks hold narrative and calls only (no ``def``): their logic lives in tested functions of
 the package. BLAS threads are pinned when the package is imported (:mod:`iae_impact.base.threads`).
 """
@@ -15,6 +20,7 @@ from ..data.ingest import read_dataset
 from ..data.model import Dataset, DonneesInvalides
 from ..data.selection import is_fictional, select_perimeter
 from . import charts
+from .html import escape_markdown, plain_text
 
 FICTIONAL_BANNER = "> **Données fictives** : jeu de démonstration généré, aucune personne réelle."
 INVALID_DATA = "**Les données ne peuvent pas être utilisées.** Chaque problème est listé ci-dessous."
@@ -41,14 +47,20 @@ def open_dataset(donnees: str, structure: str | None = None, sites: Sequence[str
     return dataset
 
 
-def show(text: str) -> None:
-    """A paragraph of Markdown."""
-    display(Markdown(text))
+def show(markdown: str) -> None:
+    """A paragraph of the project's Markdown: user strings in it must already be escaped by
+    :func:`~iae_impact.report.html.escape_markdown` (use :func:`say` for a plain sentence)."""
+    display(Markdown(markdown))
+
+
+def say(text: str) -> None:
+    """A plain-text sentence (names, numbers, error messages), shown literally: escaped whole."""
+    display(Markdown(escape_markdown(text)))
 
 
 def bullets(texts: Sequence[str]) -> None:
-    """Generated sentences as a bulleted list."""
-    display(Markdown("\n".join(f"- {t}" for t in texts)))
+    """Generated plain-text sentences as a bulleted list, each escaped whole."""
+    display(Markdown("\n".join(f"- {escape_markdown(t)}" for t in texts)))
 
 
 def show_html(fragment: str) -> None:
@@ -60,5 +72,6 @@ def show_figure(fig, alt: str) -> None:
     """A chart as a PNG image with its alternative text (kept by the HTML export), then closed."""
     import matplotlib.pyplot as plt
 
-    display(Image(data=charts.figure_png(fig), format="png"), metadata={"alt": alt})
+    # nbconvert escapes the alt attribute itself: only the bidirectional controls are removed here.
+    display(Image(data=charts.figure_png(fig), format="png"), metadata={"alt": plain_text(alt)})
     plt.close(fig)

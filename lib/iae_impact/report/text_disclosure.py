@@ -24,7 +24,18 @@ def suppression_reasons(suppression: Suppression) -> list[str]:
     if d.get("secondaire"):
         out.append(f"{plural(d['secondaire'], 'cellule complémentaire masquée', 'cellules complémentaires masquées')}"
                    " pour qu'aucun effectif masqué ne se déduise par somme ou différence.")
+    if d.get("liees"):
+        out.append(f"{plural(d['liees'], 'cellule masquée', 'cellules masquées')} en plus pour qu'aucune valeur "
+                   "masquée ne se déduise des autres tableaux et notes de la même publication.")
     if d.get("derivees"):
         out.append(f"{plural(d['derivees'], 'taux, durée ou part masqué', 'taux, durées ou parts masqués')} "
                    "car calculés sur un effectif masqué ou trop faible.")
     return out
+
+
+def nested_warning(pairs: list[tuple[str, str]]) -> list[str]:
+    """French warnings for briefs of one batch whose perimeters are nested (``(outer, inner)`` identifiers)."""
+    return [f"Attention : le périmètre de la note « {inner} » est inclus dans celui de la note « {outer} ». "
+            "Les deux sont masquées ensemble (secret statistique sur toute la publication), ce qui peut masquer "
+            "davantage de cellules ; publiées séparément, avec d'autres réglages, elles permettraient des "
+            "soustractions." for outer, inner in pairs]

@@ -7,6 +7,7 @@ import pandas as pd
 
 from ..analysis.impact import Diagnostics, ImpactResult
 from ..base import fr
+from .html import escape_markdown
 
 #: French labels of the estimators, for tables and sentences.
 METHOD_LABELS = {
@@ -101,8 +102,10 @@ def _points_interval(low: float, high: float) -> str:
 
 
 def describe_groups(structure: str | None, n_treated: int, n_control: int, dropped: int) -> str:
-    """Who is compared: the treated with a follow-up, the comparison group, the rows left out."""
-    return (f"Périmètre : **{structure or 'toutes les structures'}**. Personnes sorties d'un parcours salarié avec le "
+    """Who is compared: the treated with a follow-up, the comparison group, the rows left out (Markdown;
+    the structure's name escaped)."""
+    where = escape_markdown(structure) if structure else "toutes les structures"
+    return (f"Périmètre : **{where}**. Personnes sorties d'un parcours salarié avec le "
             f"suivi de l'emploi à 6 mois : {fr.format_number(n_treated)} ; personnes orientées non embauchées "
             f"(groupe de comparaison) : {fr.format_number(n_control)}. Lignes écartées faute de profil complet : "
             f"{fr.format_number(dropped)}.")

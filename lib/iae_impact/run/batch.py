@@ -23,11 +23,14 @@ from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from ..analysis.release import nested_perimeters
 from ..base.outputs import EspaceDisqueInsuffisant, disk_full_message, is_disk_full, write_atomic_text, write_json
 from ..base.paths import PROJECT_ROOT, resolve
 from ..data.ingest import read_dataset
-from ..report.context import ReleaseInputs, prepare_context, save_context
+from ..data.model import Dataset
+from ..report.context import ReleaseInputs, perimeter_years, prepare_context, save_context
 from ..report.export import html_to_pdf, notebook_to_html
+from ..report.text_disclosure import nested_warning
 from .executors import make_executor, worker_count
 from .notes_config import NoteEntry, NotesConfig, load_config
 from .params import validate_parameters
@@ -149,10 +152,10 @@ def _private_paths(parameters: dict, published: dict) -> dict[str, str]:
             str(Path.home()): "~"}
 
 
-def check_against_data(config: NotesConfig, release: ReleaseInputs) -> None:
+def check_against_data(config: NotesConfig, dataset: Dataset) -> None:
     """Every perimeter exists in the data and has activity in its brief's year; ValueError listing
     every brief that does not, before anything runs."""
-    p = release.dataset.parcours
+    p = dataset.parcours
     structures, sites = set(p["structure"]), set(p["site"])
     years: dict[tuple, list[int]] = {}  # perimeter -> years with indicators (as the brief computes them)
     problems = []
@@ -165,8 +168,7 @@ def check_against_data(config: NotesConfig, release: ReleaseInputs) -> None:
         else:
             key = (n.structure, tuple(n.sites or ()))
             if key not in years:
-                table = prepare_context(release, n.structure, n.sites, seuil=config.seuil_secret).indicateurs
-                years[key] = sorted(int(y) for y in table["annee"].unique())
+                years[key] = perimeter_years(dataset, n.structure, n.sites)
             if n.annee not in years[key]:
                 known = ", ".join(map(str, years[key])) or "aucune"
                 problems.append(f"note « {n.id} » : aucune activité en {n.annee} sur ce périmètre "
@@ -195,8 +197,14 @@ def run_notes(config_path: str | Path = DEFAULT_CONFIG, out: str | Path = DEFAUL
     with make_executor(workers, scheduler) if executor is None else _borrowed(executor) as pool:
         say(f"{len(config.notes)} note(s) à produire ; lecture des données {config.donnees}…")
         dataset = read_dataset(config.donnees)  # once for the whole batch
-        release = ReleaseInputs.of(dataset)  # what every brief shares, computed once
-        check_against_data(config, release)
+        check_against_data(config, dataset)
+        # What every brief shares, computed once, with the masks of the whole release (briefs and standard
+        # tables linked)
+        release = ReleaseInputs.of(dataset, seuil=config.seuil_secret,
+                                   briefs=[(n.structure, n.sites) for n in config.notes])
+        perimeters = {n.id: (n.structure, n.sites) for n in config.notes}
+        for warning in nested_warning(nested_perimeters(release.masks, perimeters)):
+            say(warning)
         run_info = {"genere_le": dt.datetime.now().isoformat(timespec="seconds"),
                     "donnees": shown_path(config.donnees), "empreintes_donnees": dataset.empreintes,
                     "empreinte_donnees": dataset.empreinte, "versions": package_versions(),

@@ -8,8 +8,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..analysis.disclosure import apply_disclosure
-from ..analysis.indicators import compute_indicators
+from ..analysis.release import linked_suppression
 from ..base.outputs import atomic_directory, write_json, write_table
 from ..data.demo import write_demo
 from ..data.ingest import read_dataset
@@ -65,11 +64,13 @@ def cmd_indicateurs(args: argparse.Namespace) -> int:
         tables["indicateurs_" + "_".join(par)] = par
     out = Path(args.out)
     masked: dict[str, int] = {}
+    # One release: every table masked with the others (secret statistique on linked tables)
+    release = linked_suppression(dataset, args.seuil_secret, groupings=[args.par] if args.par else [],
+                                 inclure_non_salaries=args.non_salaries)
     with atomic_directory(out) as tmp:
         for i, (stem, by) in enumerate(tables.items(), start=1):
             _say(f"[{i}/{len(tables)}] {stem}")
-            table = compute_indicators(dataset, by=by, inclure_non_salaries=args.non_salaries)
-            suppression = apply_disclosure(table, seuil=args.seuil_secret, keys=["annee", *by])
+            suppression = release.grouped(by, inclure_non_salaries=args.non_salaries)
             masked[stem] = suppression.n_masques
             write_table(suppression.table, tmp, stem)
         write_json(tmp / "bilan.json", {
