@@ -65,7 +65,7 @@ def cmd_indicateurs(args: argparse.Namespace) -> int:
     out = Path(args.out)
     masked: dict[str, int] = {}
     # One release: every table masked with the others (secret statistique on linked tables)
-    release = linked_suppression(dataset, args.seuil_secret, groupings=[args.par] if args.par else [],
+    release = linked_suppression(dataset, args.seuil_secret, groupings=[par] if par else [],
                                  inclure_non_salaries=args.non_salaries)
     with atomic_directory(out) as tmp:
         for i, (stem, by) in enumerate(tables.items(), start=1):
