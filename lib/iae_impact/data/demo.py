@@ -672,6 +672,8 @@ def _typed(df: pd.DataFrame, sheet: str) -> pd.DataFrame:
     """Columns in schema order with the schema's dtypes (dates, nullable booleans, floats)."""
     out = {}
     for spec in schema.column_specs(sheet):
+        if spec.name not in df and not spec.required:
+            continue  # an optional column the demo does not fill is not written (a planned exit rate)
         s = df[spec.name] if spec.name in df else pd.Series([None] * len(df), index=df.index, dtype=object)
         if spec.kind == schema.DATE:
             s = pd.to_datetime(s).astype("datetime64[ns]")
@@ -878,7 +880,7 @@ def _format_column(s: pd.Series, kind: str, decimals: int | None) -> list[str]:
 
 def _csv_bytes(df: pd.DataFrame, sheet: str) -> bytes:
     """A French spreadsheet export: ``;``, UTF-8 with BOM, dd/mm/yyyy, decimal comma, oui/non."""
-    specs = schema.column_specs(sheet)
+    specs = [s for s in schema.column_specs(sheet) if s.name in df.columns]
     columns = [_format_column(df[s.name], s.kind, DECIMALS.get(s.name)) for s in specs]
     buf = io.StringIO()
     writer = csv.writer(buf, delimiter=";", lineterminator="\n", quoting=csv.QUOTE_MINIMAL)

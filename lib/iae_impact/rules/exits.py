@@ -13,6 +13,7 @@ import pandas as pd
 
 from ..base.text import fold
 from .tables import load_dispositifs, load_exit_categories, load_exit_motives
+from .values import spellings
 
 #: ASP category label of the exits neutralised from every count (rcs_code 5).
 CATEGORY_RETRAIT = "Retrait des sorties constatées"
@@ -55,15 +56,27 @@ def other_examined_columns() -> tuple[str, ...]:
 
 @lru_cache(maxsize=1)
 def _motive_lookup() -> dict[str, str]:
-    """Map every accepted spelling (label, older label, our code, ASP code) to the canonical label."""
+    """Map every accepted spelling (label, older label, our code, ASP code, the short wordings of
+    ``graphies.csv``) to the canonical label; refused spellings (« CDI » alone) are not in it."""
     lookup: dict[str, str] = {}
-    for row in load_exit_motives().itertuples(index=False):
+    motives = load_exit_motives()
+    for row in motives.itertuples(index=False):
         keys = [row.libelle, row.code]
         if row.code_asp:
             keys.append(row.code_asp)
         keys += [alt for alt in row.libelles_alternatifs.split(" | ") if alt.strip()]
         for key in keys:
             lookup[fold(key)] = row.libelle
+    label_of = dict(zip(motives["code"], motives["libelle"], strict=True))
+    for key, found in spellings("motif").items():
+        if found.effet == "refuse":
+            continue
+        if found.valeur not in label_of:
+            raise ValueError(f"graphies.csv : motif « {found.graphie} » rattaché au code inconnu {found.valeur} "
+                             "(codes : colonne code de motifs_sortie.csv)")
+        if key in lookup and lookup[key] != label_of[found.valeur]:
+            raise ValueError(f"graphies.csv : « {found.graphie} » désigne déjà un autre motif dans motifs_sortie.csv")
+        lookup[key] = label_of[found.valeur]
     return lookup
 
 

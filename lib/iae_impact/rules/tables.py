@@ -87,6 +87,19 @@ def load_education_levels() -> pd.DataFrame:
 
 
 @lru_cache(maxsize=1)
+def load_spellings() -> pd.DataFrame:
+    """Every accepted variant of a header or a coded value (``graphies.csv``): ``type`` (``entete``, ``unite``,
+    ``mot_quantite``, ``oui_non``, ``rsa``, ``qpv``, ``sexe``, ``duree_ft``, ``dispositif``, ``niveau_formation``,
+    ``motif``), ``portee`` (sheets of a header), ``graphie`` (as written), ``valeur`` (what it means), ``effet``
+    (``accepte``, ``signale``: accepted and named in a warning, ``refuse``: refused with ``remarque``)."""
+    df = read_reference_csv("graphies.csv")
+    unknown = sorted(set(df["effet"]) - {"accepte", "signale", "refuse"})
+    if unknown:
+        raise ValueError(f"graphies.csv : effet inconnu {', '.join(unknown)} (attendus : accepte, signale, refuse)")
+    return df
+
+
+@lru_cache(maxsize=1)
 def load_comparisons() -> pd.DataFrame:
     """Which national figure may stand beside which indicator, and on what footing."""
     return read_reference_csv("comparaisons.csv")
