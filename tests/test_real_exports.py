@@ -149,3 +149,45 @@ def test_every_spelling_is_written_once_per_type():
     assert set(table["effet"]) <= {"accepte", "signale", "refuse"}
     assert table["source"].str.len().gt(0).all()
     assert not table.loc[table["effet"].eq("refuse"), "remarque"].eq("").any()
+
+
+def _split_hours(tmp_path, hours_2023: list[str], hours_2024: list[str], header_2024: str = "id_parcours;annee;mois;heures"):
+    folder = tmp_path / "export"
+    write_csv(folder, "parcours.csv", [HEADER[:HEADER.rindex(";")], "P1;A1;Asso;Toulouse;AI;01/01/2023;;",
+                                       "P2;A2;Asso;Toulouse;AI;01/06/2023;;"])
+    write_csv(folder, "heures_2023.csv", ["id_parcours;annee;mois;heures", *hours_2023])
+    write_csv(folder, "heures_2024.csv", [header_2024, *hours_2024])
+    return folder
+
+
+def test_hours_split_per_year_are_one_sheet(tmp_path):
+    folder = _split_hours(tmp_path, ["P1;2023;1;10", "P2;2023;6;20"], ["P1;2024;1;30", "P2;2024;2;40", "P2;2024;3;5"])
+    ds = read_dataset(folder, pseudonymiser=False)
+    assert sorted(ds.heures["heures"]) == [5, 10, 20, 30, 40]
+    assert [(b.fichier, b.lignes_lues, b.lignes_acceptees) for b in ds.bilan if b.feuille == "heures"] == [
+        ("heures_2023.csv", 2, 2), ("heures_2024.csv", 3, 3)]
+
+
+def test_a_row_in_two_files_is_a_problem_in_both_places(tmp_path):
+    folder = _split_hours(tmp_path, ["P1;2023;1;10", "P1;2024;1;30"], ["P2;2024;2;40", "P1;2024;1;30"])
+    with pytest.raises(DonneesInvalides) as exc:
+        read_dataset(folder, pseudonymiser=False)
+    places = {(p.fichier, p.ligne) for p in exc.value.problemes if "ligne en double" in p.message}
+    assert places == {("heures_2023.csv", 3), ("heures_2024.csv", 3)}
+    assert [(b.fichier, b.lignes_rejetees) for b in exc.value.bilan if b.feuille == "heures"] == [
+        ("heures_2023.csv", 1), ("heures_2024.csv", 1)]
+
+
+def test_a_problem_in_the_second_file_names_that_file_and_its_line(tmp_path):
+    folder = _split_hours(tmp_path, ["P1;2023;1;10"], ["P1;2024;13;30"])
+    with pytest.raises(DonneesInvalides) as exc:
+        read_dataset(folder, pseudonymiser=False)
+    assert [(p.fichier, p.ligne, p.colonne) for p in exc.value.problemes] == [("heures_2024.csv", 2, "mois")]
+
+
+def test_files_of_one_sheet_with_different_columns_are_refused(tmp_path):
+    folder = _split_hours(tmp_path, ["P1;2023;1;10"], ["P1;2024;1"], header_2024="id_parcours;annee;mois")
+    with pytest.raises(DonneesInvalides) as exc:
+        read_dataset(folder, pseudonymiser=False)
+    assert any("colonnes différentes" in p.message and "heures_2024.csv : annee, id_parcours, mois" in p.message
+               for p in exc.value.problemes)

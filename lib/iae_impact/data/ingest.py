@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from ..base.paths import resolve
+from .combine import combine, locate, part_accounting
 from .crosschecks import cross_checks, points_at_rows
 from .limits import Limites, read_file_bytes
 from .model import PARQUET_SUFFIXES, SHEETS, BilanFeuille, Dataset, DonneesInvalides, Probleme
@@ -165,14 +166,55 @@ def read_dataset(path: str | Path, *, pseudonymiser: bool = True, limites: Limit
     """
     path = resolve(path)
     raws, checksums, problems, warnings = _collect(path, limites or Limites.from_env())
-    origin: dict[str, RawSheet] = {}
+    origin, combined = _one_sheet_each(raws, problems)
+    try:
+        dataset = _read_sheets(path, origin, checksums, problems, warnings, pseudonymiser)
+    except DonneesInvalides as exc:
+        if not combined:
+            raise
+        raise DonneesInvalides([locate(p, combined) for p in exc.problemes], _split_accounting(exc.bilan, origin,
+                                                                                               exc.problemes)) from None
+    if combined:
+        dataset.avertissements = [locate(w, combined) for w in dataset.avertissements]
+        dataset.bilan = _split_accounting(dataset.bilan, origin, [])
+    return dataset
+
+
+def _one_sheet_each(raws: list[RawSheet], problems: list[Probleme]) -> tuple[dict[str, RawSheet], dict[str, RawSheet]]:
+    """One raw sheet per sheet name: the files of a sheet given several times (``heures_2023.csv``,
+    ``heures_2024.csv``) combined into one (:mod:`.combine`); returns the sheets and the combined ones."""
+    by_sheet: dict[str, list[RawSheet]] = {}
     for raw in raws:
-        if raw.feuille in origin:
-            problems.append(Probleme(raw.fichier, raw.feuille, None, None, None,
-                                     f"onglet « {raw.feuille} » fourni deux fois (aussi dans "
-                                     f"« {origin[raw.feuille].fichier} »)"))
+        by_sheet.setdefault(raw.feuille, []).append(raw)
+    origin: dict[str, RawSheet] = {}
+    combined: dict[str, RawSheet] = {}
+    for sheet, found in by_sheet.items():
+        if len(found) == 1:
+            origin[sheet] = found[0]
             continue
-        origin[raw.feuille] = raw
+        raw, problem = combine(found)
+        if problem is not None:
+            problems.append(problem)
+            continue
+        origin[sheet] = combined[raw.fichier] = raw
+    return origin, combined
+
+
+def _split_accounting(bilan: list[BilanFeuille], origin: dict[str, RawSheet], problems: list[Probleme]) -> list:
+    """The row accounting of a combined sheet told file by file."""
+    out = []
+    for b in bilan:
+        raw = origin.get(b.feuille)
+        if raw is None or not raw.parts or b.fichier != raw.fichier:
+            out.append(b)
+            continue
+        out += part_accounting(raw, [p for p in problems if p.fichier == raw.fichier and p.feuille == b.feuille])
+    return out
+
+
+def _read_sheets(path: Path, origin: dict[str, RawSheet], checksums: dict, problems: list, warnings: list,
+                 pseudonymiser: bool) -> Dataset:
+    """Parse and validate every sheet, then the cross-sheet rules and the pseudonymisation."""
     if "parcours" not in origin and not problems:
         problems.append(Probleme(path.name, None, None, None, None,
                                  "aucun onglet « parcours » : c'est le seul onglet obligatoire"))

@@ -55,6 +55,8 @@ class RawSheet:
     problems: list[Probleme] = field(default_factory=list)
     #: Header -> schema column, when the reader knows it (fluxIAE views): no header matching then.
     columns_map: dict[str, str] | None = None
+    #: The files of a sheet given in several files (:mod:`iae_impact.data.combine`), empty otherwise.
+    parts: list = field(default_factory=list)
     _blank: np.ndarray | None = field(default=None, repr=False)
     _columns: list[str] | None = field(default=None, repr=False)
     _reread: dict = field(default_factory=dict, repr=False)
