@@ -191,3 +191,24 @@ def test_files_of_one_sheet_with_different_columns_are_refused(tmp_path):
         read_dataset(folder, pseudonymiser=False)
     assert any("colonnes différentes" in p.message and "heures_2024.csv : annee, id_parcours, mois" in p.message
                for p in exc.value.problemes)
+
+
+def test_a_parcours_without_any_hour_does_not_count_its_person_as_having_worked(tmp_path):
+    """An AI's person enrolled in 2024 but not yet placed: counted as an entry, not among those who worked."""
+    from iae_impact.indicators import compute_indicators
+
+    header = "id_parcours;id_personne;structure;site;dispositif;date_entree;date_sortie;motif_sortie"
+    ds = _read(tmp_path, ["P1;A1;AMIE;Toulouse;AI;01/01/2024;;", "P2;A2;AMIE;Toulouse;AI;01/03/2024;;"], header,
+               heures=["id_parcours;annee;mois;heures", "P1;2024;1;30", "P1;2024;2;30"])
+    row = compute_indicators(ds).set_index("annee").loc[2024]
+    assert (row["personnes"], row["entrees"], row["heures"]) == (1, 2, 60.0)
+
+
+def test_no_empty_year_before_the_exports_first_activity(tmp_path):
+    """An export of monthly hours from 2023 on: a parcours begun in 2019 gives no 2019 row."""
+    from iae_impact.indicators import compute_indicators
+
+    header = "id_parcours;id_personne;structure;site;dispositif;date_entree;date_sortie;motif_sortie"
+    ds = _read(tmp_path, ["P1;A1;AMIE;Toulouse;AI;15/04/2019;;", "P2;A2;AMIE;Toulouse;AI;01/02/2023;;"], header,
+               heures=["id_parcours;annee;mois;heures", "P1;2023;1;30", "P2;2023;2;30", "P2;2024;1;10"])
+    assert compute_indicators(ds)["annee"].tolist() == [2023, 2024]

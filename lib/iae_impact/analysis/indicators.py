@@ -178,10 +178,11 @@ def _activity(ds: Dataset, p: pd.DataFrame, date_ref: pd.Timestamp) -> tuple[pd.
             if len(sums):
                 per_parcours = _grouped_sum(sums.to_numpy(), keys // span)
                 total_hours[per_parcours.index.to_numpy()] = per_parcours.to_numpy()
-    rest = np.flatnonzero(~has_monthly)
     worked = (p["heures_travaillees"].to_numpy(dtype=np.float64, na_value=np.nan) if "heures_travaillees" in p.columns
               else np.full(n, np.nan))
+    rest = np.flatnonzero(~has_monthly)
     total_hours[rest] = np.where(np.isnan(worked[rest]), total_hours[rest], worked[rest])
+    rest = rest[~_without_any_hours(p, has_monthly, worked)[rest]]
     start = p["date_entree"].to_numpy(dtype="datetime64[ns]")[rest]
     end = p["date_sortie"].to_numpy(dtype="datetime64[ns]")[rest]
     end = np.where(np.isnat(end), np.datetime64(date_ref, "ns"), end)
@@ -196,6 +197,19 @@ def _activity(ds: Dataset, p: pd.DataFrame, date_ref: pd.Timestamp) -> tuple[pd.
                              "heures": np.concatenate([x[2] for x in parts]).astype(float),
                              "mensuel": np.concatenate([np.full(len(x[0]), x[3]) for x in parts])})
     return activity, total_hours
+
+
+def _without_any_hours(p: pd.DataFrame, has_monthly: np.ndarray, worked: np.ndarray) -> np.ndarray:
+    """Salaried parcours that worked no hour at all in a structure that gives monthly hours: no monthly hour
+    and no positive total (an AI's person enrolled but not yet placed). They are no activity: their person
+    is not counted among those who worked (their entry and exit are counted)."""
+    if not has_monthly.any():
+        return np.zeros(len(p), dtype=bool)
+    structure = pd.factorize(p["structure"])[0]
+    monthly_structures = np.unique(structure[has_monthly])
+    in_monthly = np.isin(structure, monthly_structures)
+    salaried = _is_true(_on_values(p["dispositif"], is_salaried))
+    return in_monthly & salaried & ~has_monthly & ~(np.nan_to_num(worked, nan=0.0) > 0)
 
 
 def _is_true(values: np.ndarray) -> np.ndarray:
@@ -459,6 +473,8 @@ def compute_indicators(
     result["etp"] = np.nan_to_num(at(a_at, a_etp, "sum"), nan=0.0)
     _exit_counts(result, exits, x_at, size)
     _profile_shares(result, p, profile_rows, profile_years, row_of_key[profile_keys], size)
+    if len(activity):  # no year before the data's first activity: entries of parcours begun before the export
+        result = result[result["annee"] >= int(activity["annee"].min())]
     if annees is not None:
         result = result[result["annee"].isin(list(annees))]
     return result[columns].sort_values(keys).reset_index(drop=True)

@@ -99,12 +99,52 @@ def cross_checks(frames: dict[str, pd.DataFrame], origin: dict[str, RawSheet]) -
                 # parquet: the hours point at their parcours by row position (codes), each identifier stored once
                 h["id_parcours"] = pd.Series(categorical_from_codes(position, p["id_parcours"].to_numpy(dtype=object),
                                                                     unique=True), index=h.index)
+    warnings += _unknown_sites(frames, origin)
+    if frames.get("conventions") is not None:
+        convention_problems, convention_warnings = _whole_structure_conventions(frames["conventions"], p,
+                                                                                origin["conventions"])
+        problems += convention_problems
+        warnings += convention_warnings
+    return problems, warnings
+
+
+def _unknown_sites(frames: dict[str, pd.DataFrame], origin: dict[str, RawSheet]) -> list[Probleme]:
+    """Conventions and sites naming a site the parcours do not have (a convention's empty site is its whole
+    structure)."""
+    warnings = []
     for name in ("conventions", "sites"):
         other = frames.get(name)
         if other is not None and "site" in other:
-            for idx in other.index[~other["site"].isin(p["site"])]:
-                warnings.append(Probleme(origin[name].fichier, name, int(idx), "site", other.at[idx, "site"],
+            header = raw_name(origin[name], "site")
+            for idx in other.index[other["site"].notna() & ~other["site"].isin(frames["parcours"]["site"])]:
+                warnings.append(Probleme(origin[name].fichier, name, int(idx), header, other.at[idx, "site"],
                                          "site absent de l'onglet parcours"))
+    return warnings
+
+
+def _whole_structure_conventions(conv: pd.DataFrame, p: pd.DataFrame, raw: RawSheet) -> tuple[list, list]:
+    """A convention with an empty site covers its whole structure: its structure must be in the parcours
+    (else a warning), and the same structure, dispositif and year may not also have conventions by site (the
+    aid would be counted twice: a problem on each row)."""
+    problems: list[Probleme] = []
+    warnings: list[Probleme] = []
+    whole = conv["site"].isna()
+    if not whole.any():
+        return problems, warnings
+    structure_header = raw_name(raw, "structure")
+    for idx in conv.index[whole & ~conv["structure"].isin(p["structure"])]:
+        warnings.append(Probleme(raw.fichier, "conventions", int(idx), structure_header, conv.at[idx, "structure"],
+                                 "structure absente de l'onglet parcours"))
+    keys = ["structure", "dispositif", "annee"]
+    keyed = conv.set_index(keys).index
+    clash = keyed.isin(pd.MultiIndex.from_frame(conv.loc[whole, keys])) & \
+        keyed.isin(pd.MultiIndex.from_frame(conv.loc[~whole, keys]))
+    for idx in conv.index[clash]:
+        problems.append(Probleme(raw.fichier, "conventions", int(idx), raw_name(raw, "site"),
+                                 conv.at[idx, "site"] if pd.notna(conv.at[idx, "site"]) else None,
+                                 "la même structure, le même dispositif et la même année ont une convention pour "
+                                 "toute la structure (site vide) et des conventions par site : l'aide serait "
+                                 "comptée deux fois ; gardez l'une ou les autres"))
     return problems, warnings
 
 

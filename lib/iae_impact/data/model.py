@@ -86,6 +86,9 @@ class Dataset:
     empreintes: dict[str, str] = field(default_factory=dict)
     bilan: list[BilanFeuille] = field(default_factory=list)
     avertissements: list[Probleme] = field(default_factory=list)
+    #: The dataset this one is a perimeter of (:func:`~iae_impact.data.selection.select_perimeter`), None for a
+    #: whole dataset: a convention covering a whole structure is shared among its sites on the whole structure.
+    ensemble: Dataset | None = field(default=None, repr=False)
 
     def sheet(self, name: str) -> pd.DataFrame | None:
         return getattr(self, name)

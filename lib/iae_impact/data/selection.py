@@ -37,5 +37,5 @@ def select_perimeter(dataset: Dataset, structure: str | None = None,
         heures=None if h is None else h[h["id_parcours"].isin(p["id_parcours"])],
         conventions=dataset.conventions, sites=dataset.sites, candidats=dataset.candidats,
         source=dataset.source, empreintes=dataset.empreintes, bilan=dataset.bilan,
-        avertissements=dataset.avertissements,
+        avertissements=dataset.avertissements, ensemble=dataset.ensemble or dataset,
     )

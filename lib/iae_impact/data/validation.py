@@ -154,9 +154,10 @@ def _parsed_columns(raw: RawSheet, mapping: dict[str, str], specs: dict, problem
 
 
 def _fill_sites_and_ids(sheet: str, typed: dict, index: pd.Index) -> None:
-    """In place: a missing or blank site is the structure's single site; a parcours without identifier gets one
-    derived from its person, structure, site, dispositif and entry date."""
-    if sheet in ("parcours", "conventions") and "structure" in typed:
+    """In place: a parcours' missing or blank site is the structure's single site (a convention's empty site
+    stays empty: the convention covers the whole structure); a parcours without identifier gets one derived
+    from its person, structure, site, dispositif and entry date."""
+    if sheet == "parcours" and "structure" in typed:
         if "site" not in typed:
             typed["site"] = typed["structure"]
         elif typed["site"].isna().any():
