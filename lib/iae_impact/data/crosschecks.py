@@ -65,7 +65,7 @@ def cross_checks(frames: dict[str, pd.DataFrame], origin: dict[str, RawSheet]) -
     raw_p = origin["parcours"]
     entry_header = raw_name(raw_p, "date_entree")
     for idx in _overlapping_parcours(p):
-        problems.append(Probleme(raw_p.fichier, "parcours", int(idx), "date_entree", raw_p.cell(idx, entry_header),
+        problems.append(Probleme(raw_p.fichier, "parcours", int(idx), entry_header, raw_p.cell(idx, entry_header),
                                  "parcours qui chevauche un autre parcours de la même personne dans la même "
                                  "structure et le même dispositif"))
     h = frames.get("heures")
@@ -77,8 +77,9 @@ def cross_checks(frames: dict[str, pd.DataFrame], origin: dict[str, RawSheet]) -
         else:
             position = _parcours_positions(h["id_parcours"], p["id_parcours"])
             unknown = position < 0
+            id_header = raw_name(raw_h, "id_parcours")
             for idx in h.index[unknown]:
-                problems.append(Probleme(raw_h.fichier, "heures", int(idx), "id_parcours", h.at[idx, "id_parcours"],
+                problems.append(Probleme(raw_h.fichier, "heures", int(idx), id_header, h.at[idx, "id_parcours"],
                                          "parcours inconnu dans l'onglet parcours"))
             # a month lies outside its parcours when it ends before the entry month or starts after the exit month
             month = np.multiply(h["annee"].to_numpy(), 12, dtype=np.int32)
@@ -91,9 +92,10 @@ def cross_checks(frames: dict[str, pd.DataFrame], origin: dict[str, RawSheet]) -
             outside |= month > exit_month[known]
             outside &= h["heures"].to_numpy() > 0
             outside &= ~unknown
+            month_header = raw_name(raw_h, "mois")
             for idx in h.index[outside]:
-                warnings.append(Probleme(raw_h.fichier, "heures", int(idx), "mois", f"{h.at[idx, 'mois']}/"
-                                         f"{h.at[idx, 'annee']}", "heures hors des dates du parcours"))
+                warnings.append(Probleme(raw_h.fichier, "heures", int(idx), month_header,
+                                         f"{h.at[idx, 'mois']}/{h.at[idx, 'annee']}", "heures hors des dates du parcours"))
             if isinstance(h["id_parcours"].dtype, pd.CategoricalDtype) and not unknown.any() \
                     and not points_at_rows(h["id_parcours"], p["id_parcours"]):
                 # parquet: the hours point at their parcours by row position (codes), each identifier stored once

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import json
 import sys
 from pathlib import Path
 
@@ -29,7 +30,7 @@ from ..base.paths import resolve
 from .combine import combine, locate, part_accounting
 from .crosschecks import cross_checks, points_at_rows
 from .limits import Limites, read_file_bytes
-from .model import PARQUET_SUFFIXES, SHEETS, BilanFeuille, Dataset, DonneesInvalides, Probleme
+from .model import DEMO_MARKER, PARQUET_SUFFIXES, SHEETS, BilanFeuille, Dataset, DonneesInvalides, Probleme
 from .pseudonym import categorical_from_codes, existing_key, load_key, pseudonymise, start_codes
 from .raw import FichierIllisible, RawSheet, fold_header, os_message
 from .read_csv import parser_message, read_csv_sheet
@@ -177,7 +178,25 @@ def read_dataset(path: str | Path, *, pseudonymiser: bool = True, limites: Limit
     if combined:
         dataset.avertissements = [locate(w, combined) for w in dataset.avertissements]
         dataset.bilan = _split_accounting(dataset.bilan, origin, [])
+    dataset.fictif = _is_demo(path, checksums)
     return dataset
+
+
+#: A marker larger than this is not the demo's (it lists a handful of files).
+_MARKER_MAX_BYTES = 64 * 1024
+
+
+def _is_demo(path: Path, checksums: dict[str, str]) -> bool:
+    """True when ``path`` is a folder holding the demo's marker and every file read is one it lists, with the
+    same checksum (a demo file edited, or a file added, and the data are no longer the demo)."""
+    marker = path / DEMO_MARKER if path.is_dir() else None
+    if marker is None or not marker.is_file() or marker.stat().st_size > _MARKER_MAX_BYTES:
+        return False
+    try:
+        listed = json.loads(marker.read_text(encoding="utf-8")).get("fichiers")
+    except (OSError, ValueError, AttributeError):
+        return False
+    return bool(checksums) and listed == checksums
 
 
 def _one_sheet_each(raws: list[RawSheet], problems: list[Probleme]) -> tuple[dict[str, RawSheet], dict[str, RawSheet]]:

@@ -12,6 +12,8 @@ SHEETS = ("parcours", "heures", "conventions", "sites", "candidats")
 
 
 PARQUET_SUFFIXES = (".parquet", ".pq")
+#: The file ``iae-impact demo`` writes beside the fictional data: the checksum of each file it wrote.
+DEMO_MARKER = "iae-impact-demo.json"
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,9 @@ class Dataset:
     empreintes: dict[str, str] = field(default_factory=dict)
     bilan: list[BilanFeuille] = field(default_factory=list)
     avertissements: list[Probleme] = field(default_factory=list)
+    #: True when every file read is a file written by ``iae-impact demo``, as its marker lists it
+    #: (:data:`DEMO_MARKER`): the notes then say « données fictives ».
+    fictif: bool = False
     #: The dataset this one is a perimeter of (:func:`~iae_impact.data.selection.select_perimeter`), None for a
     #: whole dataset: a convention covering a whole structure is shared among its sites on the whole structure.
     ensemble: Dataset | None = field(default=None, repr=False)

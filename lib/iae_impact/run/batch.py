@@ -26,6 +26,7 @@ from pathlib import Path
 from ..base.outputs import EspaceDisqueInsuffisant, disk_full_message, is_disk_full, write_atomic_text, write_json
 from ..base.paths import PROJECT_ROOT, resolve
 from ..data.ingest import read_dataset
+from ..data.selection import known_names
 from ..report.context import ReleaseInputs, prepare_context, save_context
 from ..report.export import html_to_pdf, notebook_to_html
 from .executors import make_executor, worker_count
@@ -157,11 +158,14 @@ def check_against_data(config: NotesConfig, release: ReleaseInputs) -> None:
     years: dict[tuple, list[int]] = {}  # perimeter -> years with indicators (as the brief computes them)
     problems = []
     for n in config.notes:
-        unknown = sorted(set(n.sites or []) - sites)
+        of = set(p.loc[p["structure"].eq(n.structure), "site"]) if n.structure else sites
+        unknown = sorted(set(n.sites or []) - of)
         if n.structure and n.structure not in structures:
-            problems.append(f"note « {n.id} » : structure inconnue dans les données : {n.structure}")
+            problems.append(f"note « {n.id} » : structure inconnue dans les données : {n.structure} "
+                            f"({known_names('structures', structures)})")
         elif unknown:
-            problems.append(f"note « {n.id} » : site(s) inconnu(s) dans les données : {', '.join(unknown)}")
+            problems.append(f"note « {n.id} » : site(s) inconnu(s) dans les données : {', '.join(unknown)} "
+                            f"({known_names('sites' + (' de cette structure' if n.structure else ''), of)})")
         else:
             key = (n.structure, tuple(n.sites or ()))
             if key not in years:
