@@ -7,16 +7,22 @@
 --               the parcours pro-rated over its calendar days; open parcours run to the last date of the data),
 --               ETP = hours / heures_par_etp of the dispositif;
 --   sorties     parcours ended in the year = sorties_examinees + retraits + sorties_hors_seuil, where the condition is
+--               the default variant of data/reference/regles_sortie.csv (the written rule of the ASP):
 --               date_sortie + 1 day >= date_entree + 3 months (ACI, EI), total parcours hours >= 150 (AI, ETTI), none
 --               (EITI), and « Retrait des sorties constatées » is never examined;
 --   categories  examined exits per category of data/reference/motifs_sortie.csv + categories_sortie.csv.
 -- Non-salaried dispositifs (ACCOMPAGNEMENT) are left out, as compute_indicators does by default.
 -- Placeholders replaced by bench/national.py: {dossier} (folder of the parquet files), {reference} (data/reference).
 WITH
+rules AS (  -- the default variant of the exit-examination rule
+    SELECT dispositif, regle AS regle_examen, CAST(seuil AS DOUBLE) AS seuil
+    FROM read_csv('{reference}/regles_sortie.csv', header = true, all_varchar = true)
+    WHERE lower(defaut) = 'oui'
+),
 disp AS (
-    SELECT dispositif, lower(salarie) = 'oui' AS salarie, regle_examen, CAST(seuil_examen AS DOUBLE) AS seuil,
+    SELECT dispositif, lower(salarie) = 'oui' AS salarie, regle_examen, seuil,
            TRY_CAST(NULLIF(heures_par_etp, '') AS DOUBLE) AS heures_par_etp
-    FROM read_csv('{reference}/dispositifs.csv', header = true, all_varchar = true)
+    FROM read_csv('{reference}/dispositifs.csv', header = true, all_varchar = true) JOIN rules USING (dispositif)
 ),
 motifs AS (
     SELECT m.libelle AS motif_sortie, m.categorie, c.colonne
@@ -82,8 +88,9 @@ exits AS (
     SELECT p.site, p.dispositif, CAST(year(p.date_sortie) AS BIGINT) AS annee, m.colonne,
            m.categorie = 'Retrait des sorties constatées' AS retrait,
            CASE p.regle_examen
-               WHEN 'duree_mois' THEN p.date_sortie + INTERVAL 1 DAY >= p.date_entree + to_months(CAST(p.seuil AS INTEGER))
-               WHEN 'heures' THEN coalesce(t.total, -1) >= p.seuil
+               WHEN 'duree_mois_calendaires'
+                   THEN p.date_sortie + INTERVAL 1 DAY >= p.date_entree + to_months(CAST(p.seuil AS INTEGER))
+               WHEN 'heures_parcours' THEN coalesce(t.total, -1) >= p.seuil
                WHEN 'aucune' THEN true
                ELSE false
            END AS condition,

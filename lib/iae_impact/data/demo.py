@@ -287,7 +287,7 @@ AI_TARGET_LONG_FROM_NEW = 8
 AI_TARGET_RETRAITS = 1  # among the long exits: ≥ 150 h, yet not examined
 #: Exits under 150 h (not examined) with motives that would count if the rule were forgotten.
 AI_TARGET_SHORT = ("Emploi de transition", "Autres sorties", "Autres sorties")
-AI_EXAMINATION_HOURS = float(examination_rules().loc["AI", "seuil_examen"])
+AI_EXAMINATION_HOURS = float(examination_rules().loc["AI", "seuil"])
 AI_LONG_EXIT_MIN_HOURS = 170.0  # margin above the threshold for the constructed examined exits
 
 # --------------------------------------------------------------------------- candidates

@@ -88,6 +88,11 @@ class Dataset:
     empreintes: dict[str, str] = field(default_factory=dict)
     bilan: list[BilanFeuille] = field(default_factory=list)
     avertissements: list[Probleme] = field(default_factory=list)
+    #: Motive -> ASP category when the data carry their own table (a fluxIAE extract's RefMotifSort and
+    #: RefCategorieSort): it wins over the project's (``data/reference/motifs_sortie.csv``). None: the project's.
+    categories_motifs: pd.Series | None = None
+    #: What the motive table of the data is, in French (None: the project's own table).
+    source_motifs: str | None = None
     #: True when every file read is a file written by ``iae-impact demo``, as its marker lists it
     #: (:data:`DEMO_MARKER`): the notes then say « données fictives ».
     fictif: bool = False

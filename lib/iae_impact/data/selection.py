@@ -8,6 +8,7 @@ import pandas as pd
 
 from .model import Dataset
 
+
 def is_fictional(dataset: Dataset) -> bool:
     """True for the fictional demo: every file read is one ``iae-impact demo`` wrote, unchanged (its marker
     lists them with their checksum). A structure's name never decides it, whatever words it holds."""
@@ -51,4 +52,5 @@ def select_perimeter(dataset: Dataset, structure: str | None = None,
         conventions=dataset.conventions, sites=dataset.sites, candidats=dataset.candidats,
         source=dataset.source, empreintes=dataset.empreintes, bilan=dataset.bilan,
         avertissements=dataset.avertissements, fictif=dataset.fictif, ensemble=dataset.ensemble or dataset,
+        categories_motifs=dataset.categories_motifs, source_motifs=dataset.source_motifs,
     )

@@ -199,7 +199,7 @@ def run_notes(config_path: str | Path = DEFAULT_CONFIG, out: str | Path = DEFAUL
     with make_executor(workers, scheduler) if executor is None else _borrowed(executor) as pool:
         say(f"{len(config.notes)} note(s) à produire ; lecture des données {config.donnees}…")
         dataset = read_dataset(config.donnees)  # once for the whole batch
-        release = ReleaseInputs.of(dataset)  # what every brief shares, computed once
+        release = ReleaseInputs.of(dataset, config.regle_sorties)  # what every brief shares, computed once
         check_against_data(config, release)
         run_info = {"genere_le": dt.datetime.now().isoformat(timespec="seconds"),
                     "donnees": shown_path(config.donnees), "empreintes_donnees": dataset.empreintes,
@@ -253,7 +253,7 @@ def _submit(pool: Executor, n: NoteEntry, config: NotesConfig, release: ReleaseI
     built.mkdir(parents=True)
     common = {"id_note": n.id, "annee": n.annee, "structure": n.structure, "sites": n.sites,
               "destinataire": n.destinataire.model_dump(), "demandes": n.demandes,
-              "seuil_secret": config.seuil_secret}
+              "seuil_secret": config.seuil_secret, "regle": release.regle}
     parameters = {**common, "donnees": config.donnees, "contexte": str(context), "sortie": str(built)}
     published = {**common, "donnees": run_info["donnees"], "contexte": None, "sortie": "."}
     try:

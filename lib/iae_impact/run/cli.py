@@ -18,6 +18,7 @@ from ..data.model import DonneesInvalides
 from ..data.pseudonym import KeyError_
 from ..data.schema import publishable_grouping
 from ..data.template import write_template
+from ..rules.exits import default_exit_rule, exit_rule, exit_rule_variants
 from ..rules.secrecy import DEFAULT_THRESHOLD
 from .batch import DEFAULT_CONFIG, run_notes
 from .notes_config import weak_threshold_message
@@ -60,6 +61,7 @@ def cmd_verifier(args: argparse.Namespace) -> int:
 
 def cmd_indicateurs(args: argparse.Namespace) -> int:
     par = publishable_grouping(args.par) if args.par else []  # before reading: a refused --par costs nothing
+    regle = exit_rule(args.regle)
     weak = weak_threshold_message(args.seuil_secret)
     if weak:
         _say(f"avertissement — {weak}.")
@@ -72,12 +74,13 @@ def cmd_indicateurs(args: argparse.Namespace) -> int:
     with atomic_directory(out) as tmp:
         for i, (stem, by) in enumerate(tables.items(), start=1):
             _say(f"[{i}/{len(tables)}] {stem}")
-            table = compute_indicators(dataset, by=by, inclure_non_salaries=args.non_salaries)
+            table = compute_indicators(dataset, by=by, inclure_non_salaries=args.non_salaries, regle=regle)
             suppression = apply_disclosure(table, seuil=args.seuil_secret, keys=["annee", *by])
             masked[stem] = suppression.n_masques
             write_table(suppression.table, tmp, stem)
         write_json(tmp / "bilan.json", {
             "seuil_secret": args.seuil_secret,
+            "regle_sorties": {"variante": regle, "libelle": exit_rule_variants()[regle]},
             "cellules_masquees": masked,
             "source": dataset.source,
             "empreinte_donnees": dataset.empreinte,
@@ -175,6 +178,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="inclut les programmes non salariés (accompagnement) dans les tableaux")
     p.add_argument("--seuil-secret", type=int, default=DEFAULT_THRESHOLD, metavar="N",
                    help="masque toute cellule de moins de N personnes, avec secret secondaire (défaut : 5)")
+    p.add_argument("--regle", default=None, metavar="VARIANTE",
+                   help="variante de la règle d'examen des sorties (data/reference/regles_sortie.csv) : "
+                        + ", ".join(f"{k} = {v}" for k, v in exit_rule_variants().items()) + " ; défaut : "
+                        + default_exit_rule())
     p.set_defaults(func=cmd_indicateurs)
 
     p = sub.add_parser("modele", help="écrit le classeur Excel à remplir")

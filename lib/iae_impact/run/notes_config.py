@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from ..base.paths import resolve, user_path
 from ..rules.calendar import YEAR_MAX, YEAR_MIN
+from ..rules.exits import exit_rule
 from ..rules.secrecy import DEFAULT_THRESHOLD, MINIMUM_THRESHOLD
 from .params import Destinataire, french_error
 
@@ -95,7 +96,14 @@ class NotesConfig(BaseModel):
 
     donnees: str
     seuil_secret: int = Field(DEFAULT_THRESHOLD, le=100)
+    #: Variant of the exit-examination rule (``data/reference/regles_sortie.csv``; None: the written rule).
+    regle_sorties: str | None = None
     notes: list[NoteEntry] = Field(..., min_length=1)
+
+    @field_validator("regle_sorties")
+    @classmethod
+    def _known_rule(cls, value: str | None) -> str | None:
+        return value if value is None else exit_rule(value)
 
     @field_validator("seuil_secret")
     @classmethod
