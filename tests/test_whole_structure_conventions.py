@@ -65,3 +65,39 @@ def test_a_convention_for_the_structure_and_by_site_the_same_year_is_refused(tmp
         read_dataset(folder)
     clashes = [p for p in exc.value.problemes if "comptée deux fois" in p.message]
     assert [(p.ligne, p.colonne) for p in clashes] == [(2, "Site"), (3, "Site")]
+
+
+def test_a_conventions_planned_rate_stands_beside_the_actual_one(tmp_path):
+    from iae_impact.analysis.targets import planned_beside_actual, planned_exit_rates
+    from iae_impact.report import brief
+
+    conventions = ["AMIE;;AI;2024;14203,50;;"]
+    folder = _export(tmp_path, {"Toulouse": 50.0}, conventions)
+    write_csv(folder, "conventions.csv", [
+        CONVENTIONS + ";N° annexe financière;Taux prévu de sorties dynamiques (%);Taux prévu d'emploi durable",
+        "AMIE;;AI;2024;14203,50;;;AI031240007A0M0;55 %;22"], encoding="cp1252")
+    ds = read_dataset(folder)
+    planned = planned_exit_rates(ds)
+    assert planned[["numero_annexe_financiere", "taux_prevu_sorties_dynamiques", "taux_prevu_emploi_durable"]] \
+        .values.tolist() == [["AI031240007A0M0", 0.55, 0.22]]
+    ctx = prepare_context(ds, structure="AMIE", annee=2024, seuil=3)
+    sentences = [" ".join(t.replace("\u202f", " ").replace("\xa0", " ").split())
+                 for t in brief.planned_rate_sentences(brief.BriefFigures(ctx, annee=2024))]
+    assert sentences[0] == ("Taux prévus par la convention AI 2024 (annexe financière AI031240007A0M0, toute la "
+                            "structure AMIE) : sorties dynamiques 55 %, emploi durable 22 %.")
+    assert sentences[1].startswith("Taux réalisés en 2024 sur le périmètre : sorties dynamiques 0 %")
+    table = brief.key_figures_table(brief.BriefFigures(ctx, annee=2024))
+    assert not table["Repère national"].str.contains("55|22").any()  # never a national reference
+    beside = planned_beside_actual(planned, ctx.indicateurs.assign(structure="AMIE"),
+                                  ctx.indicateurs.assign(structure="AMIE", site="Toulouse").iloc[:0])
+    assert beside.loc[0, "taux_sorties_dynamiques"] == 0.0
+
+
+def test_a_planned_rate_between_0_and_1_without_percent_is_ambiguous(tmp_path):
+    folder = _export(tmp_path, {"Toulouse": 50.0}, [])
+    write_csv(folder, "conventions.csv", ["Structure;Site;Dispositif;Année;Taux prévu de sorties dynamiques",
+                                          "AMIE;;AI;2024;0,6"], encoding="cp1252")
+    with pytest.raises(DonneesInvalides) as exc:
+        read_dataset(folder)
+    assert [(p.valeur, p.message) for p in exc.value.problemes] == [
+        ("0,6", "taux ambigu : écrivez-le en pourcentage (60 ou 60 % pour 60 %)")]
