@@ -34,6 +34,7 @@ from .model import DEMO_MARKER, PARQUET_SUFFIXES, SHEETS, BilanFeuille, Dataset,
 from .pseudonym import categorical_from_codes, existing_key, load_key, pseudonymise, start_codes
 from .raw import FichierIllisible, RawSheet, fold_header, os_message
 from .read_csv import parser_message, read_csv_sheet
+from .read_fluxiae import is_fluxiae_folder, read_fluxiae
 from .read_parquet import PARQUET_MAGIC, read_parquet_sheet
 from .read_xlsx import XLSX_SUFFIXES, ZIP_MAGIC, read_xlsx_sheets
 from .validation import typed_sheet
@@ -154,7 +155,8 @@ def _categorical_to_object(values: pd.Series) -> pd.Series:
 
 
 def read_dataset(path: str | Path, *, pseudonymiser: bool = True, limites: Limites | None = None) -> Dataset:
-    """Read, validate and pseudonymise an XLSX workbook, a folder of CSV or parquet files, or one parquet file.
+    """Read, validate and pseudonymise an XLSX workbook, a folder of CSV or parquet files, one parquet file, or
+    a folder of ASP fluxIAE views (:mod:`.read_fluxiae`).
 
     Raises :class:`DonneesInvalides` listing every problem when the input cannot be used.
     Set ``pseudonymiser=False`` only for tests on fictional data. ``limites``: what one file may hold
@@ -166,7 +168,12 @@ def read_dataset(path: str | Path, *, pseudonymiser: bool = True, limites: Limit
     row positions in ``parcours``), so that 12 million hour rows hold no per-row string.
     """
     path = resolve(path)
-    raws, checksums, problems, warnings = _collect(path, limites or Limites.from_env())
+    limites = limites or Limites.from_env()
+    extract = read_fluxiae(path, limites) if is_fluxiae_folder(path) else None
+    if extract is not None:  # an ASP fluxIAE extract: its views mapped to the same raw sheets
+        raws, checksums, problems, warnings = extract.sheets, extract.empreintes, extract.problems, extract.warnings
+    else:
+        raws, checksums, problems, warnings = _collect(path, limites)
     origin, combined = _one_sheet_each(raws, problems)
     try:
         dataset = _read_sheets(path, origin, checksums, problems, warnings, pseudonymiser)
@@ -179,6 +186,8 @@ def read_dataset(path: str | Path, *, pseudonymiser: bool = True, limites: Limit
         dataset.avertissements = [locate(w, combined) for w in dataset.avertissements]
         dataset.bilan = _split_accounting(dataset.bilan, origin, [])
     dataset.fictif = _is_demo(path, checksums)
+    if extract is not None and extract.categories is not None:  # the extract's own motive table wins
+        dataset.categories_motifs, dataset.source_motifs = extract.categories, extract.source_motifs
     return dataset
 
 

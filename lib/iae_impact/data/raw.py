@@ -57,6 +57,9 @@ class RawSheet:
     columns_map: dict[str, str] | None = None
     #: The files of a sheet given in several files (:mod:`iae_impact.data.combine`), empty otherwise.
     parts: list = field(default_factory=list)
+    #: Exit motives the data define beyond the project's table (folded label -> label: a fluxIAE extract's
+    #: RefMotifSort labels that its RefCategorieSort classes).
+    extra_motives: dict[str, str] = field(default_factory=dict)
     _blank: np.ndarray | None = field(default=None, repr=False)
     _columns: list[str] | None = field(default=None, repr=False)
     _reread: dict = field(default_factory=dict, repr=False)

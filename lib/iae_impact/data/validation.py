@@ -140,6 +140,9 @@ def _parsed_columns(raw: RawSheet, mapping: dict[str, str], specs: dict, problem
             values, failed, message = arrow_column(spec.kind, raw.table.column(positions[header]),
                                                     None if keep.all() else keep, index, identifiers, role,
                                                     spec.vocabulary)
+        if spec.kind == schema.MOTIF and raw.extra_motives:
+            values, failed = _extra_motives(values, failed, frame[name] if raw.frame is not None else None,
+                                            raw.extra_motives)
         for idx in index[failed.to_numpy()]:
             cell = raw.cell(idx, header)
             why = failure_message(spec.kind, spec.vocabulary, cell) if spec.vocabulary else message
@@ -151,6 +154,19 @@ def _parsed_columns(raw: RawSheet, mapping: dict[str, str], specs: dict, problem
             on_identifiers({c: typed[c] for c in ("id_personne", "id_parcours")})
             on_identifiers = None
     return typed, index, parse_failed
+
+
+def _extra_motives(values: pd.Series, failed: pd.Series, cells: pd.Series | None,
+                   extra: dict[str, str]) -> tuple[pd.Series, pd.Series]:
+    """Motives the data define themselves (a fluxIAE extract's own table): read as they are written."""
+    if cells is None or not failed.any():
+        return values, failed
+    found = cells[failed].map(lambda text: extra.get(fold(text)))
+    values = values.astype(object).copy()
+    values[found.index[found.notna()]] = found[found.notna()]
+    failed = failed.copy()
+    failed[found.index[found.notna()]] = False
+    return values, failed
 
 
 def _fill_sites_and_ids(sheet: str, typed: dict, index: pd.Index) -> None:

@@ -393,7 +393,7 @@ def method_data_items(f: BriefFigures) -> list[str]:
     table (the data's own, from a fluxIAE extract, or the project's, inferred and not verified)."""
     variant = f.ctx.perimetre.get("regle_sorties") or default_exit_rule()
     source = f.ctx.provenance.get("table_motifs")
-    table = (f"celle fournie avec les données ({source}), qui prime sur celle du projet" if source else
+    table = (f"celle des données ({source}), qui prime sur celle du projet" if source else
              "celle du projet (data/reference/motifs_sortie.csv), déduite des définitions du GIP de l'inclusion "
              "et non vérifiée sur le référentiel de l'ASP (verifie = non)")
     return [f"Règle d'examen des sorties : {exit_rule_variants()[variant]} (« {variant} », "
