@@ -294,7 +294,9 @@ def _categories(view: View, out: FluxExtract) -> dict[str, str]:
 
 def _set_aside_measures(contracts: pd.DataFrame, fichier: str, column: str, out: FluxExtract) -> pd.DataFrame:
     """Rows whose measure is refused by the alias table (FDI_DC, ACIPA_DC, EIPA_DC) are set aside, said."""
-    refused = contracts[column].map(lambda code: (coded_value("dispositif", code) or _NONE).effet == "refuse")
+    codes = contracts[column].unique()
+    refused_codes = [c for c in codes if (coded_value("dispositif", c) or _NONE).effet == "refuse"]
+    refused = contracts[column].isin(refused_codes)
     for code, n in contracts.loc[refused, column].value_counts().items():
         reason = coded_value("dispositif", code).remarque
         out.warnings.append(Probleme(fichier, None, None, column, code,
@@ -331,9 +333,9 @@ def _group_parcours(contracts: pd.DataFrame) -> pd.Series:
     in hiring order; a renewal without an initial contract before it starts its own parcours."""
     ordered = contracts.sort_values(["contrat_id_pph", "contrat_id_structure", "contrat_mesure_disp_code", "_debut",
                                      "contrat_id_ctr"], kind="stable")
-    key = ordered[["contrat_id_pph", "contrat_id_structure", "contrat_mesure_disp_code"]].astype(str).agg("|".join,
-                                                                                                        axis=1)
-    first_of_group = key.ne(key.shift())
+    first_of_group = pd.Series(False, index=ordered.index)
+    for column in ("contrat_id_pph", "contrat_id_structure", "contrat_mesure_disp_code"):
+        first_of_group |= ordered[column].ne(ordered[column].shift())
     initial = ordered["contrat_type_contrat"].isin(["0", ""])
     starts = (first_of_group | initial).to_numpy()
     parcours_id = ordered["contrat_id_ctr"].where(starts).ffill()
