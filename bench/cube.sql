@@ -2,7 +2,8 @@
 -- written as ONE DuckDB query on the parquet files of the national benchmark (bench/generer_national.py).
 -- Same definitions (README, « Définitions des indicateurs »), same reference tables (data/reference/):
 --   personnes   distinct persons with hours > 0 in the year (monthly hours), or whose parcours overlaps the year
---               when it has no monthly hours at all;
+--               when it has no monthly hours at all (but not a parcours without any hour, monthly or total, in
+--               a structure that gives monthly hours); no year before the data's first activity;
 --   entrees     parcours started in the year;   heures / etp   hours of the year (monthly hours, else the total of
 --               the parcours pro-rated over its calendar days; open parcours run to the last date of the data),
 --               ETP = hours / heures_par_etp of the dispositif;
@@ -40,7 +41,8 @@ date_ref AS (  -- the last date the data speak of
     ) AS d
 ),
 p AS (
-    SELECT pa.id_parcours, pa.id_personne, pa.site, pa.dispositif, pa.date_entree, pa.date_sortie, pa.motif_sortie,
+    SELECT pa.id_parcours, pa.id_personne, pa.structure, pa.site, pa.dispositif, pa.date_entree, pa.date_sortie,
+           pa.motif_sortie,
            pa.heures_travaillees, d.regle_examen, d.seuil, d.heures_par_etp
     FROM parcours_all AS pa JOIN disp AS d USING (dispositif)
     WHERE d.salarie
@@ -54,9 +56,11 @@ year_hours AS (  -- monthly hours per parcours and year; a year whose hours add 
     GROUP BY id_parcours, annee
     HAVING fsum(heures) > 0
 ),
-without_monthly AS (
+monthly_structures AS (SELECT DISTINCT p.structure FROM p JOIN monthly_ids USING (id_parcours)),
+without_monthly AS (  -- a parcours without any hour where the structure gives monthly hours is no activity
     SELECT p.*, coalesce(p.date_sortie, r.d) AS fin
     FROM p ANTI JOIN monthly_ids AS m USING (id_parcours) CROSS JOIN date_ref AS r
+    WHERE coalesce(p.heures_travaillees, 0) > 0 OR p.structure NOT IN (SELECT structure FROM monthly_structures)
 ),
 prorated AS (  -- total hours of the parcours spread over the calendar days of each year it overlaps
     SELECT id_parcours, annee,
@@ -142,4 +146,5 @@ SELECT *,
        CASE WHEN sorties_examinees > 0 THEN sorties_positives / sorties_examinees END AS taux_sorties_positives,
        CASE WHEN sorties_examinees > 0 THEN sorties_dynamiques / sorties_examinees END AS taux_sorties_dynamiques
 FROM cube
+WHERE annee >= (SELECT min(annee) FROM activity)
 ORDER BY site, dispositif, annee

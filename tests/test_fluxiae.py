@@ -175,3 +175,12 @@ def test_notes_with_a_configuration_pointing_at_an_extract(extract, tmp_path, ca
     assert summary["indicateurs"]["personnes"] > 40 and not summary["fictif"]
     html = (out / "amie-2024" / "note.html").read_text(encoding="utf-8")
     assert "mise en œuvre publiée par le GIP de l" in html and "annexe financière AI011" in html
+
+
+@pytest.mark.notebook
+def test_carnets_take_the_folder(extract, tmp_path, capsys):
+    out = tmp_path / "carnets"
+    assert main(["carnets", "01_donnees", "02_indicateurs", "--donnees", str(extract[1]), "--out", str(out)]) == 0, \
+        capsys.readouterr().err
+    summary = json.loads((out / "resume_02_indicateurs.json").read_text(encoding="utf-8"))
+    assert summary["par_structure"] and not summary["fictif"]

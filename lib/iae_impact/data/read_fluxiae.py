@@ -489,6 +489,9 @@ def _hours(views: dict[str, View], contract_parcours: pd.Series, out: FluxExtrac
                           "emi_sme_annee": out_frame["emi_sme_annee"].to_numpy(),
                           "emi_sme_mois": out_frame["emi_sme_mois"].to_numpy(),
                           "emi_nb_heures_travail": cells}, index=out_frame["ligne"].to_numpy())
+    out.warnings.append(Probleme(view.fichier, "heures", None, None, None,
+                                 f"{len(emi)} ligne(s) d'états mensuels comptées, regroupées en {len(sheet)} mois de "
+                                 "parcours (sommées sur leurs contrats et leurs annexes financières)"))
     return RawSheet(view.fichier, "heures", sheet.sort_index(), header_line=None,
                     columns_map={"emi_ctr_id": "id_parcours", "emi_sme_annee": "annee", "emi_sme_mois": "mois",
                                  "emi_nb_heures_travail": "heures"})

@@ -111,12 +111,13 @@ def cmd_carnets(args: argparse.Namespace) -> int:
     names = args.noms or ["01_donnees", "02_indicateurs"]
     donnees = str(user_path(args.donnees)) if args.donnees else DEFAULT_NOTEBOOK_DATA
     out = _out(args.out, "carnets")
+    sortie = str(out) if args.out else "reports/carnets"  # the project's folder, named as the project names it
     failed = 0
     for i, name in enumerate(names, start=1):
         start = time.perf_counter()
         _say(f"[{i}/{len(names)}] exécution du carnet {name}…")
         try:
-            path = run_notebook(name, {"donnees": donnees, "sortie": str(out)}, out)
+            path = run_notebook(name, {"donnees": donnees, "sortie": sortie}, out)
         except PapermillExecutionError as exc:
             failed += 1
             _say(f"      échec à la cellule {exc.exec_count} : {exc.ename} : {exc.evalue}")
