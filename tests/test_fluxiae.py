@@ -184,3 +184,39 @@ def test_carnets_take_the_folder(extract, tmp_path, capsys):
         capsys.readouterr().err
     summary = json.loads((out / "resume_02_indicateurs.json").read_text(encoding="utf-8"))
     assert summary["par_structure"] and not summary["fictif"]
+
+
+def _mini_extract(folder: Path, annexes: list[list[str]]) -> Path:
+    """A hand-written extract: one AI structure, six persons on one contract each in 2024, and ``annexes``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "fluxIAE_Structure_01022025_080000.csv").write_text(
+        "structure_id_siae|structure_siret_actualise|structure_denomination|structure_adresse_admin_commune\n"
+        "77|41234567800011|AMIE|Toulouse\n", encoding="utf-8")
+    contracts = ["contrat_id_ctr|contrat_id_pph|contrat_id_structure|contrat_mesure_disp_code|contrat_type_contrat|"
+                 "contrat_date_embauche|contrat_date_sortie_definitive|contrat_motif_sortie_id"]
+    contracts += [f"{10 + i}|{500 + i}|77|AI_DC|0|01/01/2024||" for i in range(6)]
+    (folder / "fluxIAE_ContratMission_01022025_080000.csv").write_text("\n".join(contracts) + "\n", encoding="utf-8")
+    header = ["af_id_structure", "af_mesure_dispositif_code", "af_numero_annexe_financiere",
+              "af_numero_avenant_renouvellement", "af_numero_avenant_modification", "af_id_annexe_financiere",
+              "af_etat_annexe_financiere_code", "af_date_debut_effet", "af_date_fin_effet", "af_etp_postes_insertion",
+              "af_montant_total_annuel", "af_mt_cofinance", "af_taux_prev_sorties_dynamiques"]
+    (folder / "fluxIAE_AnnexeFinanciere_01022025_080000.csv").write_text(
+        "\n".join(["|".join(header), *("|".join(a) for a in annexes)]) + "\n", encoding="utf-8")
+    return folder
+
+
+def test_annexes_of_one_year_are_summed_and_their_etp_counted_for_the_days_of_that_year(tmp_path):
+    folder = _mini_extract(tmp_path / "asp", [
+        ["77", "AI_DC", "AI031240001", "0", "0", "1", "CLOTURE", "01/01/2024", "30/06/2024", "4.00", "2800.00", "",
+         "50.00"],
+        ["77", "AI_DC", "AI031240001", "1", "0", "2", "VALIDE", "01/07/2024", "30/06/2025", "6.00", "4300.00", "100.00",
+         "60.00"],
+        ["77", "AI_DC", "AI031240001", "1", "1", "3", "HISTORISE", "01/07/2024", "30/06/2025", "9.00", "9999.00", "",
+         "99.00"]])
+    ds = read_dataset(folder)
+    conv = ds.conventions.iloc[0]
+    assert conv["site"] == "Toulouse"
+    assert conv["aide_au_poste_eur"] == pytest.approx(7100.0) and conv["cofinancement_departement_eur"] == 100.0
+    assert conv["etp_conventionnes"] == pytest.approx(4 * 182 / 366 + 6 * 184 / 366)
+    assert (conv["numero_annexe_financiere"], conv["taux_prevu_sorties_dynamiques"]) == ("AI031240001A1M0", 0.6)
+    assert any("vue fluxIAE_EtatMensuelIndiv absente" in w.message for w in ds.avertissements)

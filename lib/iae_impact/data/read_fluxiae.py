@@ -510,7 +510,9 @@ def _conventions(view: View, structures: pd.DataFrame, out: FluxExtract) -> RawS
     start = pd.to_datetime(af["af_date_debut_effet"], format="%d/%m/%Y", errors="coerce")
     end = pd.to_datetime(af["af_date_fin_effet"], format="%d/%m/%Y", errors="coerce")
     year = start.dt.year
-    days = ((end.fillna(start + pd.offsets.YearEnd(0)) - start).dt.days + 1).clip(lower=0)
+    year_end = start + pd.offsets.YearEnd(0)
+    end = end.fillna(year_end)
+    days = ((end.where(end <= year_end, year_end) - start).dt.days + 1).clip(lower=0)  # the year's days only
     share = days / np.where(start.dt.is_leap_year, 366, 365)
     number = af["af_numero_annexe_financiere"] + "A" + af["af_numero_avenant_renouvellement"].replace("", "0") + \
         "M" + af["af_numero_avenant_modification"].replace("", "0")
