@@ -3,7 +3,8 @@
 -- Same definitions (README, « Définitions des indicateurs »), same reference tables (data/reference/):
 --   personnes   distinct persons with hours > 0 in the year (monthly hours), or whose parcours overlaps the year
 --               when it has no monthly hours at all (but not a parcours without any hour, monthly or total, in
---               a structure that gives monthly hours); no year before the data's first activity;
+--               a structure that gives monthly hours); no year before the data's first activity (here that of
+--               the salaried parcours: the national files hold no other);
 --   entrees     parcours started in the year;   heures / etp   hours of the year (monthly hours, else the total of
 --               the parcours pro-rated over its calendar days; open parcours run to the last date of the data),
 --               ETP = hours / heures_par_etp of the dispositif;

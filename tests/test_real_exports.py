@@ -212,3 +212,18 @@ def test_no_empty_year_before_the_exports_first_activity(tmp_path):
     ds = _read(tmp_path, ["P1;A1;AMIE;Toulouse;AI;15/04/2019;;", "P2;A2;AMIE;Toulouse;AI;01/02/2023;;"], header,
                heures=["id_parcours;annee;mois;heures", "P1;2023;1;30", "P2;2023;2;30", "P2;2024;1;10"])
     assert compute_indicators(ds)["annee"].tolist() == [2023, 2024]
+
+
+def test_a_perimeter_starts_the_year_the_whole_export_does(tmp_path):
+    """The first year is the export's, not the perimeter's: a site's table keeps the year its parcours began
+    when another site was already active (every table of a release starts the same year)."""
+    from iae_impact.data.selection import select_perimeter
+    from iae_impact.indicators import compute_indicators
+
+    header = "id_parcours;id_personne;structure;site;dispositif;date_entree;date_sortie;motif_sortie"
+    ds = _read(tmp_path, ["P1;A1;AMIE;Toulouse;AI;15/04/2022;;", "P2;A2;AMIE;Muret;AI;01/02/2022;;"], header,
+               heures=["id_parcours;annee;mois;heures", "P1;2023;1;30", "P2;2022;2;30", "P2;2023;2;30"])
+    toulouse = compute_indicators(select_perimeter(ds, sites=["Toulouse"])).set_index("annee")
+    assert toulouse.index.tolist() == [2022, 2023]  # Muret was active in 2022: Toulouse's entry of 2022 has its row
+    assert (toulouse.loc[2022, "entrees"], toulouse.loc[2022, "personnes"]) == (1, 0)
+    assert ds.premiere_annee == 2022

@@ -523,11 +523,26 @@ def compute_indicators(
     result["etp"] = np.nan_to_num(at(a_at, a_etp, "sum"), nan=0.0)
     _exit_counts(result, exits, x_at, size)
     _profile_shares(result, p, profile_rows, profile_years, row_of_key[profile_keys], size)
-    if len(activity):  # no year before the data's first activity: entries of parcours begun before the export
-        result = result[result["annee"] >= int(activity["annee"].min())]
+    first = first_activity_year(dataset)
+    if first is not None:  # no year before the export's first activity: entries of parcours begun before it
+        result = result[result["annee"] >= first]
     if annees is not None:
         result = result[result["annee"].isin(list(annees))]
     return result[columns].sort_values(keys).reset_index(drop=True)
+
+
+def first_activity_year(dataset: Dataset) -> int | None:
+    """The first year the whole export shows any activity (hours, or a parcours without monthly hours
+    covering the year; every dispositif): years before it get no indicator row. Computed once on the whole
+    data (the dataset a perimeter was selected from) and kept on the datasets (``premiere_annee``), so that
+    every perimeter's table, and every table linked with it, starts the same year. None without activity."""
+    root = dataset.ensemble or dataset
+    if root.premiere_annee is None:
+        p = root.parcours
+        activity, _ = _activity(root, p, _reference_date(root)) if len(p) else (pd.DataFrame({"annee": []}), None)
+        root.premiere_annee = int(activity["annee"].min()) if len(activity) else -1
+    dataset.premiere_annee = root.premiere_annee
+    return None if root.premiere_annee < 0 else root.premiere_annee
 
 
 def _with_group_columns(ds: Dataset, by: Sequence[str]) -> pd.DataFrame:

@@ -96,6 +96,9 @@ class Dataset:
     #: True when every file read is a file written by ``iae-impact demo``, as its marker lists it
     #: (:data:`DEMO_MARKER`): the notes then say « données fictives ».
     fictif: bool = False
+    #: First year of activity of the whole export (-1: none), computed once by the indicators
+    #: (:func:`~iae_impact.analysis.indicators.first_activity_year`) and shared by its perimeters.
+    premiere_annee: int | None = None
     #: The dataset this one is a perimeter of (:func:`~iae_impact.data.selection.select_perimeter`), None for a
     #: whole dataset: a convention covering a whole structure is shared among its sites on the whole structure.
     ensemble: Dataset | None = field(default=None, repr=False)

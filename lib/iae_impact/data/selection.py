@@ -53,4 +53,5 @@ def select_perimeter(dataset: Dataset, structure: str | None = None,
         source=dataset.source, empreintes=dataset.empreintes, bilan=dataset.bilan,
         avertissements=dataset.avertissements, fictif=dataset.fictif, ensemble=dataset.ensemble or dataset,
         categories_motifs=dataset.categories_motifs, source_motifs=dataset.source_motifs,
+        premiere_annee=dataset.premiere_annee,
     )
