@@ -2,21 +2,29 @@
 -- written as ONE DuckDB query on the parquet files of the national benchmark (bench/generer_national.py).
 -- Same definitions (README, « Définitions des indicateurs »), same reference tables (data/reference/):
 --   personnes   distinct persons with hours > 0 in the year (monthly hours), or whose parcours overlaps the year
---               when it has no monthly hours at all;
+--               when it has no monthly hours at all (but not a parcours without any hour, monthly or total, in
+--               a structure that gives monthly hours); no year before the data's first activity (here that of
+--               the salaried parcours: the national files hold no other);
 --   entrees     parcours started in the year;   heures / etp   hours of the year (monthly hours, else the total of
 --               the parcours pro-rated over its calendar days; open parcours run to the last date of the data),
 --               ETP = hours / heures_par_etp of the dispositif;
 --   sorties     parcours ended in the year = sorties_examinees + retraits + sorties_hors_seuil, where the condition is
+--               the default variant of data/reference/regles_sortie.csv (the written rule of the ASP):
 --               date_sortie + 1 day >= date_entree + 3 months (ACI, EI), total parcours hours >= 150 (AI, ETTI), none
 --               (EITI), and « Retrait des sorties constatées » is never examined;
 --   categories  examined exits per category of data/reference/motifs_sortie.csv + categories_sortie.csv.
 -- Non-salaried dispositifs (ACCOMPAGNEMENT) are left out, as compute_indicators does by default.
 -- Placeholders replaced by bench/national.py: {dossier} (folder of the parquet files), {reference} (data/reference).
 WITH
+rules AS (  -- the default variant of the exit-examination rule
+    SELECT dispositif, regle AS regle_examen, CAST(seuil AS DOUBLE) AS seuil
+    FROM read_csv('{reference}/regles_sortie.csv', header = true, all_varchar = true)
+    WHERE lower(defaut) = 'oui'
+),
 disp AS (
-    SELECT dispositif, lower(salarie) = 'oui' AS salarie, regle_examen, CAST(seuil_examen AS DOUBLE) AS seuil,
+    SELECT dispositif, lower(salarie) = 'oui' AS salarie, regle_examen, seuil,
            TRY_CAST(NULLIF(heures_par_etp, '') AS DOUBLE) AS heures_par_etp
-    FROM read_csv('{reference}/dispositifs.csv', header = true, all_varchar = true)
+    FROM read_csv('{reference}/dispositifs.csv', header = true, all_varchar = true) JOIN rules USING (dispositif)
 ),
 motifs AS (
     SELECT m.libelle AS motif_sortie, m.categorie, c.colonne
@@ -34,7 +42,8 @@ date_ref AS (  -- the last date the data speak of
     ) AS d
 ),
 p AS (
-    SELECT pa.id_parcours, pa.id_personne, pa.site, pa.dispositif, pa.date_entree, pa.date_sortie, pa.motif_sortie,
+    SELECT pa.id_parcours, pa.id_personne, pa.structure, pa.site, pa.dispositif, pa.date_entree, pa.date_sortie,
+           pa.motif_sortie,
            pa.heures_travaillees, d.regle_examen, d.seuil, d.heures_par_etp
     FROM parcours_all AS pa JOIN disp AS d USING (dispositif)
     WHERE d.salarie
@@ -48,9 +57,11 @@ year_hours AS (  -- monthly hours per parcours and year; a year whose hours add 
     GROUP BY id_parcours, annee
     HAVING fsum(heures) > 0
 ),
-without_monthly AS (
+monthly_structures AS (SELECT DISTINCT p.structure FROM p JOIN monthly_ids USING (id_parcours)),
+without_monthly AS (  -- a parcours without any hour where the structure gives monthly hours is no activity
     SELECT p.*, coalesce(p.date_sortie, r.d) AS fin
     FROM p ANTI JOIN monthly_ids AS m USING (id_parcours) CROSS JOIN date_ref AS r
+    WHERE coalesce(p.heures_travaillees, 0) > 0 OR p.structure NOT IN (SELECT structure FROM monthly_structures)
 ),
 prorated AS (  -- total hours of the parcours spread over the calendar days of each year it overlaps
     SELECT id_parcours, annee,
@@ -82,8 +93,9 @@ exits AS (
     SELECT p.site, p.dispositif, CAST(year(p.date_sortie) AS BIGINT) AS annee, m.colonne,
            m.categorie = 'Retrait des sorties constatées' AS retrait,
            CASE p.regle_examen
-               WHEN 'duree_mois' THEN p.date_sortie + INTERVAL 1 DAY >= p.date_entree + to_months(CAST(p.seuil AS INTEGER))
-               WHEN 'heures' THEN coalesce(t.total, -1) >= p.seuil
+               WHEN 'duree_mois_calendaires'
+                   THEN p.date_sortie + INTERVAL 1 DAY >= p.date_entree + to_months(CAST(p.seuil AS INTEGER))
+               WHEN 'heures_parcours' THEN coalesce(t.total, -1) >= p.seuil
                WHEN 'aucune' THEN true
                ELSE false
            END AS condition,
@@ -135,4 +147,5 @@ SELECT *,
        CASE WHEN sorties_examinees > 0 THEN sorties_positives / sorties_examinees END AS taux_sorties_positives,
        CASE WHEN sorties_examinees > 0 THEN sorties_dynamiques / sorties_examinees END AS taux_sorties_dynamiques
 FROM cube
+WHERE annee >= (SELECT min(annee) FROM activity)
 ORDER BY site, dispositif, annee

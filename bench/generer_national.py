@@ -97,6 +97,7 @@ def generate(folder: Path, seed: int = DEFAULT_SEED, n_parcours: int = N_PARCOUR
     rng = np.random.default_rng(seed)
     motifs = pd.read_csv(REFERENCE / "motifs_sortie.csv", dtype=str, keep_default_na=False)
     levels = pd.read_csv(REFERENCE / "niveaux_formation.csv", dtype=str, keep_default_na=False)
+    levels = levels[levels["code"].str.isdigit()]  # the ASP codes (the 2019 levels N3…N8 are not drawn)
 
     # -- structures and sites: sizes are skewed (lognormal), ACI and AI often have several sites
     names = list(DISPOSITIFS)

@@ -21,7 +21,7 @@ import nbformat
 import pytest
 import yaml
 
-from iae_impact.base.paths import NOTEBOOKS_DIR, PROJECT_ROOT
+from iae_impact.base.paths import DEMO_DIR, NOTEBOOKS_DIR, PROJECT_ROOT
 from iae_impact.cli import main
 from iae_impact.run import batch as notes
 from iae_impact.run import runner
@@ -36,7 +36,7 @@ FILES = {MARKER, "note.html", "note.ipynb", "note.pdf", "resume.json", "run.json
 
 def _config(tmp_path: Path, ids: list[str], name: str = "notes.yaml") -> Path:
     path = tmp_path / name
-    path.write_text(yaml.safe_dump({"donnees": "data/demo/fictif", "notes": [{"id": i, **NOTE} for i in ids]},
+    path.write_text(yaml.safe_dump({"donnees": str(DEMO_DIR), "notes": [{"id": i, **NOTE} for i in ids]},
                                    allow_unicode=True), encoding="utf-8")
     return path
 

@@ -128,7 +128,7 @@ def test_brief_summaries_match_golden_files(demo_batch):
 
 def _config(tmp_path: Path, notes: list[dict]) -> Path:
     path = tmp_path / "notes.yaml"
-    path.write_text(yaml.safe_dump({"donnees": "data/demo/fictif", "notes": notes}, allow_unicode=True),
+    path.write_text(yaml.safe_dump({"donnees": str(DEMO_DIR), "notes": notes}, allow_unicode=True),
                     encoding="utf-8")
     return path
 
@@ -218,7 +218,7 @@ def test_every_brief_whose_year_has_no_activity_is_listed(tmp_path, capsys):
 @pytest.mark.parametrize("seuil", [1, 2])
 def test_a_threshold_that_does_not_protect_is_refused(tmp_path, capsys, seuil):
     config = tmp_path / "notes.yaml"
-    config.write_text(yaml.safe_dump({"donnees": "data/demo/fictif", "seuil_secret": seuil, "notes": [GOOD]}),
+    config.write_text(yaml.safe_dump({"donnees": str(DEMO_DIR), "seuil_secret": seuil, "notes": [GOOD]}),
                       encoding="utf-8")
     assert main(["notes", "--config", str(config), "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err

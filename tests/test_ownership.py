@@ -10,6 +10,7 @@ import pytest
 import yaml
 from openpyxl import Workbook, load_workbook
 
+from iae_impact.base.paths import DEMO_DIR
 from iae_impact.cli import main
 from iae_impact.data.template import TEMPLATE_MARK
 from iae_impact.run.publish import LOCK, MARKER
@@ -21,7 +22,7 @@ FILES = {MARKER, "note.html", "note.ipynb", "note.pdf", "resume.json", "run.json
 
 def _config(tmp_path: Path, notes: list[dict] | None = None) -> Path:
     path = tmp_path / "notes.yaml"
-    path.write_text(yaml.safe_dump({"donnees": "data/demo/fictif", "notes": notes or [NOTE]}, allow_unicode=True),
+    path.write_text(yaml.safe_dump({"donnees": str(DEMO_DIR), "notes": notes or [NOTE]}, allow_unicode=True),
                     encoding="utf-8")
     return path
 

@@ -36,6 +36,7 @@ from ..rules.exits import (
     dynamic_exit_columns,
     examination_rules,
     examined_category_columns,
+    exit_rule,
     motive_categories,
 )
 from ..rules.profile import AGE_SHARES, PROFILE_COVARIATES, PROFILE_SHARES, SHARE_FLAGS, age_bands, profile_flags
@@ -178,10 +179,11 @@ def _activity(ds: Dataset, p: pd.DataFrame, date_ref: pd.Timestamp) -> tuple[pd.
             if len(sums):
                 per_parcours = _grouped_sum(sums.to_numpy(), keys // span)
                 total_hours[per_parcours.index.to_numpy()] = per_parcours.to_numpy()
-    rest = np.flatnonzero(~has_monthly)
     worked = (p["heures_travaillees"].to_numpy(dtype=np.float64, na_value=np.nan) if "heures_travaillees" in p.columns
               else np.full(n, np.nan))
+    rest = np.flatnonzero(~has_monthly)
     total_hours[rest] = np.where(np.isnan(worked[rest]), total_hours[rest], worked[rest])
+    rest = rest[~_without_any_hours(p, has_monthly, worked)[rest]]
     start = p["date_entree"].to_numpy(dtype="datetime64[ns]")[rest]
     end = p["date_sortie"].to_numpy(dtype="datetime64[ns]")[rest]
     end = np.where(np.isnat(end), np.datetime64(date_ref, "ns"), end)
@@ -196,6 +198,19 @@ def _activity(ds: Dataset, p: pd.DataFrame, date_ref: pd.Timestamp) -> tuple[pd.
                              "heures": np.concatenate([x[2] for x in parts]).astype(float),
                              "mensuel": np.concatenate([np.full(len(x[0]), x[3]) for x in parts])})
     return activity, total_hours
+
+
+def _without_any_hours(p: pd.DataFrame, has_monthly: np.ndarray, worked: np.ndarray) -> np.ndarray:
+    """Salaried parcours that worked no hour at all in a structure that gives monthly hours: no monthly hour
+    and no positive total (an AI's person enrolled but not yet placed). They are no activity: their person
+    is not counted among those who worked (their entry and exit are counted)."""
+    if not has_monthly.any():
+        return np.zeros(len(p), dtype=bool)
+    structure = pd.factorize(p["structure"])[0]
+    monthly_structures = np.unique(structure[has_monthly])
+    in_monthly = np.isin(structure, monthly_structures)
+    salaried = _is_true(_on_values(p["dispositif"], is_salaried))
+    return in_monthly & salaried & ~has_monthly & ~(np.nan_to_num(worked, nan=0.0) > 0)
 
 
 def _is_true(values: np.ndarray) -> np.ndarray:
@@ -215,28 +230,67 @@ def _factorize(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return codes, np.asarray(uniques, dtype=object)
 
 
-def _exit_table(p: pd.DataFrame, total_hours: np.ndarray, dispositif: tuple | None = None) -> pd.DataFrame:
+def _hours_in_year(activity: pd.DataFrame | None, rows: np.ndarray, years: np.ndarray) -> np.ndarray:
+    """Hours each parcours (``rows`` of ``p``) worked in the given year, from :func:`_activity`'s table (one row
+    per parcours and year); NaN when it worked none (or its hours are unknown)."""
+    out = np.full(len(rows), np.nan)
+    if activity is None or not len(activity) or not len(rows):
+        return out
+    low = int(min(activity["annee"].min(), years.min()))
+    span = int(max(activity["annee"].max(), years.max())) - low + 1
+    known = pd.Series(activity["heures"].to_numpy(),
+                      index=activity["pos"].to_numpy() * span + activity["annee"].to_numpy() - low)
+    known = known[~known.index.duplicated()]
+    position = known.index.get_indexer(rows.astype(np.int64) * span + years - low)
+    found = position >= 0
+    out[found] = known.to_numpy()[position[found]]
+    return out
+
+
+def _meets_rule(rule: np.ndarray, threshold: np.ndarray, start: np.ndarray, end: np.ndarray, total: np.ndarray,
+                in_exit_year: np.ndarray) -> np.ndarray:
+    """Whether each exit meets its dispositif's condition (``regles_sortie.csv``): calendar months from the
+    first day to the exit, months as days × 12 / 365 (strictly more than the threshold), hours over the
+    parcours, hours in the year of the exit, or none."""
+    meets = np.zeros(len(rule), dtype=bool)
+    calendar = rule == "duree_mois_calendaires"
+    for months in np.unique(threshold[calendar]):
+        sel = calendar & (threshold == months)
+        long_enough = (pd.Series(end[sel]) + pd.Timedelta(days=1)
+                       >= pd.Series(start[sel]) + pd.DateOffset(months=int(months)))
+        meets[sel] |= long_enough.to_numpy()
+    days = (end - start).astype("timedelta64[D]").astype(np.int64)
+    meets |= (rule == "duree_mois_jours") & (days * 12 / 365 > threshold)
+    meets |= (rule == "heures_parcours") & (np.nan_to_num(total, nan=-1.0) >= threshold)
+    meets |= (rule == "heures_annee_sortie") & (np.nan_to_num(in_exit_year, nan=-1.0) >= threshold)
+    meets |= rule == "aucune"
+    return meets
+
+
+def _exit_table(p: pd.DataFrame, total_hours: np.ndarray, dispositif: tuple | None = None, *,
+                regle: str | None = None, activity: pd.DataFrame | None = None,
+                categories: pd.Series | None = None) -> pd.DataFrame:
     """Exited parcours (``row`` of ``p``) with their year, category, examination flags and length.
 
-    ``dispositif``: ``pd.factorize`` of ``p["dispositif"]`` when already computed."""
+    ``dispositif``: ``pd.factorize`` of ``p["dispositif"]`` when already computed; ``regle``: the variant of
+    the examination rule (``regles_sortie.csv``, None: the default); ``activity``: :func:`_activity`'s table
+    (the hours in the year of the exit); ``categories``: motive -> category when the data carry their own
+    table (a fluxIAE extract's), else the project's."""
     exit_dates = p["date_sortie"].to_numpy(dtype="datetime64[ns]")
     row = np.flatnonzero(~np.isnat(exit_dates))
     end = exit_dates[row]
     start = p["date_entree"].to_numpy(dtype="datetime64[ns]")[row]
-    categorie = _on_values(p["motif_sortie"].iloc[row], lambda u: u.map(motive_categories()))
+    mapping = motive_categories() if categories is None else categories
+    categorie = _on_values(p["motif_sortie"].iloc[row], lambda u: u.map(mapping))
     colonne = pd.Series(categorie, dtype=object).map(category_columns()).to_numpy(dtype=object)
     codes, uniques = dispositif if dispositif is not None else _factorize(p["dispositif"])
-    rules = examination_rules()
-    rule = _on_values((codes[row], uniques), lambda u: u.map(rules["regle_examen"]))
-    threshold = _on_values((codes[row], uniques), lambda u: u.map(rules["seuil_examen"])).astype(float)
-    meets = np.zeros(len(row), dtype=bool)
-    for months in np.unique(threshold[rule == "duree_mois"]):
-        sel = (rule == "duree_mois") & (threshold == months)
-        long_enough = (pd.Series(end[sel]) + pd.Timedelta(days=1)
-                       >= pd.Series(start[sel]) + pd.DateOffset(months=int(months)))
-        meets[sel] |= long_enough.to_numpy()
-    meets |= (rule == "heures") & (np.nan_to_num(total_hours[row], nan=-1.0) >= threshold)
-    meets |= rule == "aucune"
+    rules = examination_rules(regle)
+    rule = _on_values((codes[row], uniques), lambda u: u.map(rules["regle"]))
+    threshold = _on_values((codes[row], uniques), lambda u: u.map(rules["seuil"])).astype(float)
+    minimum = _on_values((codes[row], uniques), lambda u: u.map(rules["heures_annee_sortie_min"])).astype(float)
+    in_exit_year = _hours_in_year(activity, row, _years(end))
+    meets = _meets_rule(rule, threshold, start, end, total_hours[row], in_exit_year)
+    meets &= ~(minimum > 0) | (np.nan_to_num(in_exit_year, nan=-1.0) >= minimum)
     retrait = categorie == CATEGORY_RETRAIT
     return pd.DataFrame({
         "row": row, "annee": _years(end), "categorie": categorie, "colonne": colonne,
@@ -245,9 +299,10 @@ def _exit_table(p: pd.DataFrame, total_hours: np.ndarray, dispositif: tuple | No
     })
 
 
-def _exits(p: pd.DataFrame, total_hours: np.ndarray) -> pd.DataFrame:
+def _exits(p: pd.DataFrame, total_hours: np.ndarray, regle: str | None = None, activity: pd.DataFrame | None = None,
+           categories: pd.Series | None = None) -> pd.DataFrame:
     """Exited parcours (the rows of ``p``) with their year, category, examination flag and length."""
-    table = _exit_table(p, total_hours)
+    table = _exit_table(p, total_hours, regle=regle, activity=activity, categories=categories)
     out = p.iloc[table["row"].to_numpy()].copy()
     for column in ("annee", "categorie", "colonne", "examinee", "retrait", "hors_seuil", "duree_mois"):
         out[column] = table[column].to_numpy()
@@ -382,8 +437,15 @@ def compute_indicators(
     by: Sequence[str] = (),
     annees: Sequence[int] | None = None,
     inclure_non_salaries: bool = False,
+    regle: str | None = None,
 ) -> pd.DataFrame:
     """Indicators per group of ``by`` columns and year (``by=[]``: the whole dataset per year).
+
+    ``regle``: the variant of the exit-examination rule (``data/reference/regles_sortie.csv``): ``ecrite``,
+    the written rule of the ASP (the default: ACI, EI 3 calendar months; AI, ETTI 150 hours over the
+    parcours), or ``gip``, the GIP de l'inclusion's published implementation (ACI, EI more than 2.65 months
+    counted as days × 12 / 365 and at least one hour in the year of the exit; AI, ETTI 150 hours in the year
+    of the exit; EITI one hour in that year), FLUXIAE §3.
 
     ``by`` may name any ``parcours`` column (``structure``, ``site``, ``dispositif``,
     ``action``…) or a ``sites`` column (``departement``, ``circonscription``): this function stays
@@ -413,7 +475,9 @@ def compute_indicators(
     # (group, year) as one int64 key: group * span + year - first year; -1 for rows in no group
     entry_dates = p["date_entree"].to_numpy(dtype="datetime64[ns]")
     entry_year = _years(entry_dates)
-    exits = _exit_table(p, total_hours, dispositif)
+    regle = exit_rule(regle)
+    exits = _exit_table(p, total_hours, dispositif, regle=regle, activity=activity,
+                        categories=dataset.categories_motifs)
     a_pos, a_year, a_hours = (activity[c].to_numpy() for c in ("pos", "annee", "heures"))
     years = [y for y in (a_year, entry_year, exits["annee"].to_numpy()) if len(y)]
     low = int(min(y.min() for y in years))
@@ -459,9 +523,26 @@ def compute_indicators(
     result["etp"] = np.nan_to_num(at(a_at, a_etp, "sum"), nan=0.0)
     _exit_counts(result, exits, x_at, size)
     _profile_shares(result, p, profile_rows, profile_years, row_of_key[profile_keys], size)
+    first = first_activity_year(dataset)
+    if first is not None:  # no year before the export's first activity: entries of parcours begun before it
+        result = result[result["annee"] >= first]
     if annees is not None:
         result = result[result["annee"].isin(list(annees))]
     return result[columns].sort_values(keys).reset_index(drop=True)
+
+
+def first_activity_year(dataset: Dataset) -> int | None:
+    """The first year the whole export shows any activity (hours, or a parcours without monthly hours
+    covering the year; every dispositif): years before it get no indicator row. Computed once on the whole
+    data (the dataset a perimeter was selected from) and kept on the datasets (``premiere_annee``), so that
+    every perimeter's table, and every table linked with it, starts the same year. None without activity."""
+    root = dataset.ensemble or dataset
+    if root.premiere_annee is None:
+        p = root.parcours
+        activity, _ = _activity(root, p, _reference_date(root)) if len(p) else (pd.DataFrame({"annee": []}), None)
+        root.premiere_annee = int(activity["annee"].min()) if len(activity) else -1
+    dataset.premiere_annee = root.premiere_annee
+    return None if root.premiere_annee < 0 else root.premiere_annee
 
 
 def _with_group_columns(ds: Dataset, by: Sequence[str]) -> pd.DataFrame:
@@ -480,7 +561,7 @@ EXAMINED_EXIT_COLUMNS = ["id_personne", "structure", "site", "dispositif", "acti
                          "sortie_dynamique", "emploi_durable", *PROFILE_COVARIATES, "en_emploi_6_mois"]
 
 
-def examined_exits(dataset: Dataset, inclure_non_salaries: bool = False) -> pd.DataFrame:
+def examined_exits(dataset: Dataset, inclure_non_salaries: bool = False, regle: str | None = None) -> pd.DataFrame:
     """One row per examined exit (person-level data for the models of :mod:`iae_impact.analysis.stats`).
 
     The exits are those counted in ``sorties_examinees`` by :func:`compute_indicators` (same
@@ -500,8 +581,8 @@ def examined_exits(dataset: Dataset, inclure_non_salaries: bool = False) -> pd.D
         dtypes = {"annee": "int64", "sortie_dynamique": "int64", "emploi_durable": "int64",
                   **dict.fromkeys([*PROFILE_COVARIATES, "en_emploi_6_mois"], "float64")}
         return pd.DataFrame({c: pd.Series(dtype=dtypes.get(c, "object")) for c in EXAMINED_EXIT_COLUMNS})
-    _, total_hours = _activity(dataset, p, _reference_date(dataset))
-    exits = _exits(p, total_hours)
+    activity, total_hours = _activity(dataset, p, _reference_date(dataset))
+    exits = _exits(p, total_hours, exit_rule(regle), activity, dataset.categories_motifs)
     exits = exits[exits["examinee"]]
     birth = (exits["annee_naissance"].astype(float) if "annee_naissance" in exits.columns
              else pd.Series(np.nan, index=exits.index))

@@ -68,13 +68,16 @@ def _fine_amounts(dataset: Dataset, annees: Sequence[int] | None, modulation: fl
     ind = fine_etp(dataset, annees) if etp is None else etp[["annee", *keys, "etp"]]
     ind = ind.astype({"annee": "int64", "etp": "float64"})
     conv = dataset.conventions
+    whole = None
     if conv is not None and len(conv):
         conv = conv[conv["dispositif"].isin(salaried_dispositifs())]
-        present = dataset.parcours[keys].drop_duplicates()
-        conv = conv.merge(present, on=keys, how="inner")  # the perimeter's own conventions only
         if annees is not None:
             conv = conv[conv["annee"].isin(list(annees))]
-        conv = conv[[*keys, "annee", *(c for c in FUNDING_COLUMNS if c in conv.columns)]]
+        funding = [c for c in FUNDING_COLUMNS if c in conv.columns]
+        whole = conv.loc[conv["site"].isna(), ["structure", "dispositif", "annee", *funding]]
+        present = dataset.parcours[keys].drop_duplicates()
+        conv = conv.merge(present, on=keys, how="inner")  # the perimeter's own conventions only
+        conv = conv[[*keys, "annee", *funding]]
     else:
         conv = pd.DataFrame(columns=[*keys, "annee"])
     conv = conv.astype({"annee": "int64"})
@@ -92,6 +95,9 @@ def _fine_amounts(dataset: Dataset, annees: Sequence[int] | None, modulation: fl
     else:
         fine = ind.merge(conv, on=[*keys, "annee"], how="outer")
     fine["etp"] = fine["etp"].fillna(0.0).astype("float64")
+    shared: list[dict] = []
+    if whole is not None and len(whole):
+        fine, shared = _with_whole_structure_conventions(fine, whole, dataset, ind, annees)
     socles = {pair: socle_or_nan(*pair) for pair in set(zip(fine["dispositif"], fine["annee"].astype(int),
                                                                 strict=True))}
     fine["socle_eur"] = [socles[(d, int(a))] for d, a in zip(fine["dispositif"], fine["annee"], strict=True)]
@@ -101,7 +107,76 @@ def _fine_amounts(dataset: Dataset, annees: Sequence[int] | None, modulation: fl
     fine["source"] = np.where(from_conventions, "conventions",
                               np.where(fine["socle_eur"].notna(), "calcul", "inconnu")).astype(object)
     fine["aide_au_poste_eur"] = fine["aide_au_poste_eur"].where(from_conventions, computed).astype("float64")
+    fine.attrs["conventions_structure"] = shared
     return fine
+
+
+def _structure_etp(dataset: Dataset, ind: pd.DataFrame, structures: set, annees: Sequence[int] | None) -> pd.DataFrame:
+    """Realised ETP per site of each of ``structures`` over the whole structure: from the perimeter's own
+    ETP when it holds the whole dataset, else from the dataset it was selected from (a site brief)."""
+    if dataset.ensemble is None:
+        return ind[ind["structure"].isin(structures)]
+    parent = dataset.ensemble
+    p = parent.parcours[parent.parcours["structure"].isin(structures)]
+    h = parent.heures
+    whole = Dataset(parcours=p, heures=None if h is None else h[h["id_parcours"].isin(p["id_parcours"])],
+                    sites=parent.sites)
+    return fine_etp(whole, annees).astype({"annee": "int64", "etp": "float64"})
+
+
+def _with_whole_structure_conventions(fine: pd.DataFrame, whole: pd.DataFrame, dataset: Dataset, ind: pd.DataFrame,
+                                      annees: Sequence[int] | None) -> tuple[pd.DataFrame, list[dict]]:
+    """A convention with an empty site covers its whole structure: its amounts are shared among the
+    structure's sites in proportion to their realised ETP of the year (all the structure's sites, even when
+    the perimeter holds only some of them), so that the structure's total is the declared amount and no
+    site counts it twice. A year without any realised ETP in the structure keeps the amounts on one row
+    without site when the perimeter is the whole structure. Returns the rows and what was shared (for the
+    brief: the declared amount, the perimeter's share)."""
+    keys = ["structure", "dispositif", "annee"]
+    mine = set(dataset.parcours["structure"])
+    whole = whole[whole["structure"].isin(mine)]
+    etp = _structure_etp(dataset, ind, set(whole["structure"]), annees)
+    total = etp.groupby(keys, sort=False)["etp"].sum().rename("etp_structure").reset_index()
+    sites = fine[["structure", "site", "dispositif", "annee", "etp"]].merge(whole[keys], on=keys, how="inner")
+    sites = sites.merge(total, on=keys, how="left")
+    sites = sites[sites["etp_structure"] > 0]
+    share = (sites["etp"] / sites["etp_structure"]).to_numpy()
+    funding = [c for c in FUNDING_COLUMNS if c in whole.columns]
+    amounts = sites[["structure", "site", "dispositif", "annee"]].merge(whole, on=keys, how="left")
+    for col in funding:
+        amounts[col] = amounts[col].to_numpy(dtype=float) * share
+    fine = fine.merge(amounts, on=[*GROUP_KEYS, "annee"], how="left", suffixes=("", "_structure"))
+    for col in funding:
+        fine[col] = fine[col].fillna(fine.pop(f"{col}_structure"))
+    complete = dataset.ensemble is None or not _partial(dataset)
+    perimeter_etp = sites.groupby(keys)["etp"].sum()
+    structure_etp = total.set_index(keys)["etp_structure"]
+    shared, idle = [], []
+    for row in whole.to_dict("records"):
+        key = tuple(row[c] for c in keys)
+        if key in perimeter_etp.index:
+            part = float(perimeter_etp[key] / structure_etp[key])
+        else:  # no activity of the perimeter that year
+            part = 1.0 if complete else 0.0
+            if complete:
+                idle.append({**row, "site": None, "etp": 0.0})
+        shared.append({"structure": key[0], "dispositif": key[1], "annee": int(key[2]),
+                       "aide_au_poste_eur": _float(row.get("aide_au_poste_eur")), "part_perimetre": part})
+    if idle:  # the whole structure without any activity that year: the whole amount, on a row without site
+        fine = pd.concat([fine, pd.DataFrame(idle)], ignore_index=True)
+    return fine, shared
+
+
+def _partial(dataset: Dataset) -> bool:
+    """True when the perimeter holds only some sites of one of its structures."""
+    mine = dataset.parcours[["structure", "site"]].drop_duplicates()
+    parent = dataset.ensemble.parcours
+    every = parent.loc[parent["structure"].isin(set(mine["structure"])), ["structure", "site"]].drop_duplicates()
+    return len(every) > len(mine)
+
+
+def _float(value) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
 
 
 def check_modulation(modulation: float) -> float:
@@ -140,7 +215,10 @@ def aide_au_poste(
     Non-salaried programmes (``ACCOMPAGNEMENT``) have no aide au poste and are excluded. What the
     table rests on is in ``result.attrs``: ``non_salaries_exclus`` (dispositifs left out),
     ``modulation``, ``annees_inconnues`` (years without a socle amount nor a convention); French
-    remarks: :func:`iae_impact.report.text_money.aid_remarks`.
+    remarks: :func:`iae_impact.report.text_money.aid_remarks`. ``conventions_structure``: the conventions
+    covering a whole structure (empty site), each with its declared aide au poste and the perimeter's share
+    of it (``part_perimetre``: its sites' part of the structure's realised ETP that year, 1 for the whole
+    structure).
 
     ``etp`` (:func:`fine_etp`) and ``counts`` (:func:`~iae_impact.analysis.indicators.compute_indicators`
     of ``dataset`` by ``by``) may be given when already computed.
@@ -152,6 +230,7 @@ def aide_au_poste(
         raise ValueError(f"regroupement impossible pour l'aide au poste : {', '.join(unknown)} (possibles : "
                          f"{', '.join((*GROUP_KEYS, *SITE_ATTRIBUTES))})")
     fine = _fine_amounts(dataset, annees, modulation, etp)
+    shared = fine.attrs.get("conventions_structure", [])
     extra = [c for c in by if c in SITE_ATTRIBUTES]
     if extra:
         sites = dataset.sites
@@ -198,6 +277,7 @@ def aide_au_poste(
     out.attrs["non_salaries_exclus"] = sorted(set(dataset.parcours["dispositif"]) - salaried_dispositifs())
     out.attrs["modulation"] = modulation
     out.attrs["annees_inconnues"] = sorted(set(out.loc[out["source"].eq("inconnu"), "annee"].astype(int)))
+    out.attrs["conventions_structure"] = shared
     return out
 
 

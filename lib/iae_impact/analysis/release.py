@@ -189,6 +189,7 @@ class ReleaseMask:
     perimeters: dict[frozenset[int], Perimeter]
     iterations: int = 0
     added: int = 0  # count cells masked by the release beyond each table's own suppression
+    regle: str | None = None  # the exit-rule variant every table of the release is computed with
 
     def atoms_of(self, structure: str | None = None, sites: Sequence[str] | None = None,
                  inclure_non_salaries: bool | None = None, **keys: str) -> frozenset[int]:
@@ -239,7 +240,7 @@ class ReleaseMask:
             frames.append(s.table.assign(**dict(zip(by, values, strict=True))))
             masks.append(s.masque.assign(**dict.fromkeys(by, False)))
         if not frames:
-            empty = compute_indicators(select_perimeter(self.dataset, sites=["\0"]), by=by)
+            empty = compute_indicators(select_perimeter(self.dataset, sites=["\0"]), by=by, regle=self.regle)
             return apply_disclosure(empty, seuil=self.seuil, keys=["annee", *by])
         table, mask = pd.concat(frames, ignore_index=True), pd.concat(masks, ignore_index=True)
         columns = ["annee", *by, *[c for c in frames[0].columns if c != "annee" and c not in by]]
@@ -312,14 +313,14 @@ def _perimeter_sets(atoms: pd.DataFrame, groupings: Sequence[Sequence[str]],
 
 
 def _tables(dataset: Dataset, atoms: pd.DataFrame, keys: list[str], sets: list[frozenset[int]],
-            groupings: Sequence[Sequence[str]]) -> dict[frozenset[int], pd.DataFrame]:
+            groupings: Sequence[Sequence[str]], regle: str | None) -> dict[frozenset[int], pd.DataFrame]:
     """The indicator table (index = year) of every perimeter: from the grouped tables when the perimeter is a
     group of one of ``groupings``, else computed on the perimeter's parcours."""
     out: dict[frozenset[int], pd.DataFrame] = {}
     wanted = set(sets)
     for by in groupings:
         for include in (False, True):
-            table = compute_indicators(dataset, by=list(by), inclure_non_salaries=include)
+            table = compute_indicators(dataset, by=list(by), inclure_non_salaries=include, regle=regle)
             rows = atoms if include else atoms.loc[atoms["salarie"]]
             if include and not any(frozenset(part.index.tolist()) in wanted and frozenset(part.index.tolist())
                                    not in out for _, part in (rows.groupby(list(by), dropna=True) if by
@@ -341,7 +342,8 @@ def _tables(dataset: Dataset, atoms: pd.DataFrame, keys: list[str], sets: list[f
         atom_of_row = p[keys].merge(atoms[keys].reset_index(), on=keys, how="left")["index"].to_numpy()
         for key in missing:
             rows = np.isin(atom_of_row, sorted(key))
-            out[key] = compute_indicators(_restrict(dataset, rows), inclure_non_salaries=True).set_index("annee")
+            out[key] = compute_indicators(_restrict(dataset, rows), inclure_non_salaries=True,
+                                          regle=regle).set_index("annee")
     return out
 
 
@@ -780,12 +782,13 @@ def _round(release: _Release) -> dict[int, set[tuple[int, tuple[str, ...]]]]:
 def linked_suppression(dataset: Dataset, seuil: int = DEFAULT_THRESHOLD,
                        briefs: Sequence[tuple[str | None, Sequence[str] | None]] = (),
                        groupings: Sequence[Sequence[str]] = (), inclure_non_salaries: bool = False,
-                       exact_atoms: int = EXACT_ATOMS) -> ReleaseMask:
+                       exact_atoms: int = EXACT_ATOMS, regle: str | None = None) -> ReleaseMask:
     """Mask every table of one release together (see the module docstring).
 
     ``briefs``: the (structure, sites) perimeter of each brief of a batch; ``groupings``: extra grouping
     columns published besides the standard ones (``iae-impact indicateurs --par``); ``inclure_non_salaries``:
-    the grouped tables count the non-salaried programmes too (``--non-salaries``); ``exact_atoms``: up to
+    the grouped tables count the non-salaried programmes too (``--non-salaries``); ``regle``: the exit-rule
+    variant of every table (``data/reference/regles_sortie.csv``; default: the written rule); ``exact_atoms``: up to
     this many atoms, one exact system (no interval propagation across structures). Every perimeter's mask
     is then :meth:`ReleaseMask.suppression` (or :meth:`ReleaseMask.brief`, :meth:`ReleaseMask.grouped`).
     """
@@ -798,8 +801,8 @@ def linked_suppression(dataset: Dataset, seuil: int = DEFAULT_THRESHOLD,
     atoms, keys = _atoms(work, extra)
     sets = _perimeter_sets(atoms.replace(dict.fromkeys(filled, {_MISSING: np.nan})) if filled else atoms,
                            groupings, briefs, inclure_non_salaries)
-    tables = _tables(work, atoms, keys, sets, groupings)
-    per_atom = compute_indicators(work, by=keys, inclure_non_salaries=True)
+    tables = _tables(work, atoms, keys, sets, groupings, regle)
+    per_atom = compute_indicators(work, by=keys, inclure_non_salaries=True, regle=regle)
     at = per_atom[keys].merge(atoms[keys].reset_index(), on=keys, how="left")["index"].to_numpy()
     unknowns = atom_values(per_atom)[list(UNKNOWNS)].to_numpy(dtype=float)
     values: dict[int, dict[int, np.ndarray]] = defaultdict(dict)
@@ -826,7 +829,7 @@ def linked_suppression(dataset: Dataset, seuil: int = DEFAULT_THRESHOLD,
     rounds = _iterate(release)
     added = sum(int(per.mask.to_numpy().sum()) for per in perimeters) - own
     return ReleaseMask(dataset, int(seuil), atoms, {per.atoms: per for per in perimeters}, iterations=rounds,
-                       added=added)
+                       added=added, regle=regle)
 
 
 def _iterate(release: _Release) -> int:

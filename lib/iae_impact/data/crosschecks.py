@@ -65,7 +65,7 @@ def cross_checks(frames: dict[str, pd.DataFrame], origin: dict[str, RawSheet]) -
     raw_p = origin["parcours"]
     entry_header = raw_name(raw_p, "date_entree")
     for idx in _overlapping_parcours(p):
-        problems.append(Probleme(raw_p.fichier, "parcours", int(idx), "date_entree", raw_p.cell(idx, entry_header),
+        problems.append(Probleme(raw_p.fichier, "parcours", int(idx), entry_header, raw_p.cell(idx, entry_header),
                                  "parcours qui chevauche un autre parcours de la même personne dans la même "
                                  "structure et le même dispositif"))
     h = frames.get("heures")
@@ -77,8 +77,9 @@ def cross_checks(frames: dict[str, pd.DataFrame], origin: dict[str, RawSheet]) -
         else:
             position = _parcours_positions(h["id_parcours"], p["id_parcours"])
             unknown = position < 0
+            id_header = raw_name(raw_h, "id_parcours")
             for idx in h.index[unknown]:
-                problems.append(Probleme(raw_h.fichier, "heures", int(idx), "id_parcours", h.at[idx, "id_parcours"],
+                problems.append(Probleme(raw_h.fichier, "heures", int(idx), id_header, h.at[idx, "id_parcours"],
                                          "parcours inconnu dans l'onglet parcours"))
             # a month lies outside its parcours when it ends before the entry month or starts after the exit month
             month = np.multiply(h["annee"].to_numpy(), 12, dtype=np.int32)
@@ -91,20 +92,61 @@ def cross_checks(frames: dict[str, pd.DataFrame], origin: dict[str, RawSheet]) -
             outside |= month > exit_month[known]
             outside &= h["heures"].to_numpy() > 0
             outside &= ~unknown
+            month_header = raw_name(raw_h, "mois")
             for idx in h.index[outside]:
-                warnings.append(Probleme(raw_h.fichier, "heures", int(idx), "mois", f"{h.at[idx, 'mois']}/"
-                                         f"{h.at[idx, 'annee']}", "heures hors des dates du parcours"))
+                warnings.append(Probleme(raw_h.fichier, "heures", int(idx), month_header,
+                                         f"{h.at[idx, 'mois']}/{h.at[idx, 'annee']}", "heures hors des dates du parcours"))
             if isinstance(h["id_parcours"].dtype, pd.CategoricalDtype) and not unknown.any() \
                     and not points_at_rows(h["id_parcours"], p["id_parcours"]):
                 # parquet: the hours point at their parcours by row position (codes), each identifier stored once
                 h["id_parcours"] = pd.Series(categorical_from_codes(position, p["id_parcours"].to_numpy(dtype=object),
                                                                     unique=True), index=h.index)
+    warnings += _unknown_sites(frames, origin)
+    if frames.get("conventions") is not None:
+        convention_problems, convention_warnings = _whole_structure_conventions(frames["conventions"], p,
+                                                                                origin["conventions"])
+        problems += convention_problems
+        warnings += convention_warnings
+    return problems, warnings
+
+
+def _unknown_sites(frames: dict[str, pd.DataFrame], origin: dict[str, RawSheet]) -> list[Probleme]:
+    """Conventions and sites naming a site the parcours do not have (a convention's empty site is its whole
+    structure)."""
+    warnings = []
     for name in ("conventions", "sites"):
         other = frames.get(name)
         if other is not None and "site" in other:
-            for idx in other.index[~other["site"].isin(p["site"])]:
-                warnings.append(Probleme(origin[name].fichier, name, int(idx), "site", other.at[idx, "site"],
+            header = raw_name(origin[name], "site")
+            for idx in other.index[other["site"].notna() & ~other["site"].isin(frames["parcours"]["site"])]:
+                warnings.append(Probleme(origin[name].fichier, name, int(idx), header, other.at[idx, "site"],
                                          "site absent de l'onglet parcours"))
+    return warnings
+
+
+def _whole_structure_conventions(conv: pd.DataFrame, p: pd.DataFrame, raw: RawSheet) -> tuple[list, list]:
+    """A convention with an empty site covers its whole structure: its structure must be in the parcours
+    (else a warning), and the same structure, dispositif and year may not also have conventions by site (the
+    aid would be counted twice: a problem on each row)."""
+    problems: list[Probleme] = []
+    warnings: list[Probleme] = []
+    whole = conv["site"].isna()
+    if not whole.any():
+        return problems, warnings
+    structure_header = raw_name(raw, "structure")
+    for idx in conv.index[whole & ~conv["structure"].isin(p["structure"])]:
+        warnings.append(Probleme(raw.fichier, "conventions", int(idx), structure_header, conv.at[idx, "structure"],
+                                 "structure absente de l'onglet parcours"))
+    keys = ["structure", "dispositif", "annee"]
+    keyed = conv.set_index(keys).index
+    clash = keyed.isin(pd.MultiIndex.from_frame(conv.loc[whole, keys])) & \
+        keyed.isin(pd.MultiIndex.from_frame(conv.loc[~whole, keys]))
+    for idx in conv.index[clash]:
+        problems.append(Probleme(raw.fichier, "conventions", int(idx), raw_name(raw, "site"),
+                                 conv.at[idx, "site"] if pd.notna(conv.at[idx, "site"]) else None,
+                                 "la même structure, le même dispositif et la même année ont une convention pour "
+                                 "toute la structure (site vide) et des conventions par site : l'aide serait "
+                                 "comptée deux fois ; gardez l'une ou les autres"))
     return problems, warnings
 
 

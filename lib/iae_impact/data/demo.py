@@ -27,6 +27,7 @@ from __future__ import annotations
 import calendar
 import csv
 import datetime as dt
+import hashlib
 import io
 import json
 import os
@@ -42,6 +43,7 @@ from ..rules import tables
 from ..rules.exits import CATEGORY_RETRAIT, canonical_motive, dynamic_categories, examination_rules, motive_categories
 from ..rules.profile import AGE_SENIOR_FROM, AGE_YOUNG_BELOW, LONG_TERM_UNEMPLOYED, education_codes
 from . import schema
+from .model import DEMO_MARKER
 
 DEFAULT_SEED = 20250307  # the day AMIE's figures were presented (seed text), as a number
 PREFIX = "FICTIF"
@@ -285,7 +287,7 @@ AI_TARGET_LONG_FROM_NEW = 8
 AI_TARGET_RETRAITS = 1  # among the long exits: ≥ 150 h, yet not examined
 #: Exits under 150 h (not examined) with motives that would count if the rule were forgotten.
 AI_TARGET_SHORT = ("Emploi de transition", "Autres sorties", "Autres sorties")
-AI_EXAMINATION_HOURS = float(examination_rules().loc["AI", "seuil_examen"])
+AI_EXAMINATION_HOURS = float(examination_rules().loc["AI", "seuil"])
 AI_LONG_EXIT_MIN_HOURS = 170.0  # margin above the threshold for the constructed examined exits
 
 # --------------------------------------------------------------------------- candidates
@@ -672,6 +674,8 @@ def _typed(df: pd.DataFrame, sheet: str) -> pd.DataFrame:
     """Columns in schema order with the schema's dtypes (dates, nullable booleans, floats)."""
     out = {}
     for spec in schema.column_specs(sheet):
+        if spec.name not in df and not spec.required:
+            continue  # an optional column the demo does not fill is not written (a planned exit rate)
         s = df[spec.name] if spec.name in df else pd.Series([None] * len(df), index=df.index, dtype=object)
         if spec.kind == schema.DATE:
             s = pd.to_datetime(s).astype("datetime64[ns]")
@@ -878,7 +882,7 @@ def _format_column(s: pd.Series, kind: str, decimals: int | None) -> list[str]:
 
 def _csv_bytes(df: pd.DataFrame, sheet: str) -> bytes:
     """A French spreadsheet export: ``;``, UTF-8 with BOM, dd/mm/yyyy, decimal comma, oui/non."""
-    specs = schema.column_specs(sheet)
+    specs = [s for s in schema.column_specs(sheet) if s.name in df.columns]
     columns = [_format_column(df[s.name], s.kind, DECIMALS.get(s.name)) for s in specs]
     buf = io.StringIO()
     writer = csv.writer(buf, delimiter=";", lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
@@ -986,6 +990,12 @@ La graine est fixe ({summary['graine']}) : la même graine donne exactement les 
 octet pour octet. Les fichiers CSV sont dans `fictif/` ; ce fichier et `effet_plante.json` sont
 écrits en même temps.
 
+`fictif/{DEMO_MARKER}` est le marqueur de ces données : il liste chaque fichier écrit avec son
+empreinte (SHA-256). Des données lues exactement dans ces fichiers sont signalées comme fictives
+(bandeau des carnets, mention des notes) ; un fichier modifié ou ajouté, et elles ne le sont plus. Le
+nom d'une structure n'y est pour rien : « (fictif) » dans le nom de vos structures ne rend pas vos
+données fictives.
+
 ## Les fichiers (`fictif/`)
 
 Écrits comme un export de tableur français : séparateur `;`, UTF-8 avec BOM, dates jj/mm/aaaa,
@@ -1086,10 +1096,18 @@ def write_demo(out_dir: str | os.PathLike[str] | None = None, seed: int = DEFAUL
     out.mkdir(parents=True, exist_ok=True)
     frames = generate_demo(seed)
     written = []
+    checksums = {}
     for sheet, df in frames.items():
         path = out / f"{sheet}{FILE_SUFFIX}"
-        write_atomic_bytes(path, _csv_bytes(df, sheet))
+        data = _csv_bytes(df, sheet)
+        write_atomic_bytes(path, data)
         written.append(path)
+        checksums[path.name] = hashlib.sha256(data).hexdigest()
+    marker = {"description": "Marqueur des données fictives écrites par « iae-impact demo » : des données lues "
+                             "exactement dans ces fichiers sont signalées comme fictives dans les carnets et les notes.",
+              "graine": seed, "fichiers": dict(sorted(checksums.items()))}
+    write_atomic_bytes(out / DEMO_MARKER, (json.dumps(marker, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
+    written.append(out / DEMO_MARKER)
     summary = _summary(frames, seed)
     effect = json.dumps(_effect_json(summary), ensure_ascii=False, indent=2) + "\n"
     write_atomic_bytes(out.parent / EFFECT_NAME, effect.encode("utf-8"))

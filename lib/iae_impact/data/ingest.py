@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import json
 import sys
 from pathlib import Path
 
@@ -26,12 +27,14 @@ import numpy as np
 import pandas as pd
 
 from ..base.paths import resolve
+from .combine import combine, locate, part_accounting
 from .crosschecks import cross_checks, points_at_rows
 from .limits import Limites, read_file_bytes
-from .model import PARQUET_SUFFIXES, SHEETS, BilanFeuille, Dataset, DonneesInvalides, Probleme
+from .model import DEMO_MARKER, PARQUET_SUFFIXES, SHEETS, BilanFeuille, Dataset, DonneesInvalides, Probleme
 from .pseudonym import categorical_from_codes, existing_key, load_key, pseudonymise, start_codes
 from .raw import FichierIllisible, RawSheet, fold_header, os_message
 from .read_csv import parser_message, read_csv_sheet
+from .read_fluxiae import is_fluxiae_folder, read_fluxiae
 from .read_parquet import PARQUET_MAGIC, read_parquet_sheet
 from .read_xlsx import XLSX_SUFFIXES, ZIP_MAGIC, read_xlsx_sheets
 from .validation import typed_sheet
@@ -152,7 +155,8 @@ def _categorical_to_object(values: pd.Series) -> pd.Series:
 
 
 def read_dataset(path: str | Path, *, pseudonymiser: bool = True, limites: Limites | None = None) -> Dataset:
-    """Read, validate and pseudonymise an XLSX workbook, a folder of CSV or parquet files, or one parquet file.
+    """Read, validate and pseudonymise an XLSX workbook, a folder of CSV or parquet files, one parquet file, or
+    a folder of ASP fluxIAE views (:mod:`.read_fluxiae`).
 
     Raises :class:`DonneesInvalides` listing every problem when the input cannot be used.
     Set ``pseudonymiser=False`` only for tests on fictional data. ``limites``: what one file may hold
@@ -164,15 +168,81 @@ def read_dataset(path: str | Path, *, pseudonymiser: bool = True, limites: Limit
     row positions in ``parcours``), so that 12 million hour rows hold no per-row string.
     """
     path = resolve(path)
-    raws, checksums, problems, warnings = _collect(path, limites or Limites.from_env())
-    origin: dict[str, RawSheet] = {}
+    limites = limites or Limites.from_env()
+    extract = read_fluxiae(path, limites) if is_fluxiae_folder(path) else None
+    if extract is not None:  # an ASP fluxIAE extract: its views mapped to the same raw sheets
+        raws, checksums, problems, warnings = extract.sheets, extract.empreintes, extract.problems, extract.warnings
+    else:
+        raws, checksums, problems, warnings = _collect(path, limites)
+    origin, combined = _one_sheet_each(raws, problems)
+    try:
+        dataset = _read_sheets(path, origin, checksums, problems, warnings, pseudonymiser)
+    except DonneesInvalides as exc:
+        if not combined:
+            raise
+        raise DonneesInvalides([locate(p, combined) for p in exc.problemes], _split_accounting(exc.bilan, origin,
+                                                                                               exc.problemes)) from None
+    if combined:
+        dataset.avertissements = [locate(w, combined) for w in dataset.avertissements]
+        dataset.bilan = _split_accounting(dataset.bilan, origin, [])
+    dataset.fictif = _is_demo(path, checksums)
+    if extract is not None and extract.categories is not None:  # the extract's own motive table wins
+        dataset.categories_motifs, dataset.source_motifs = extract.categories, extract.source_motifs
+    return dataset
+
+
+#: A marker larger than this is not the demo's (it lists a handful of files).
+_MARKER_MAX_BYTES = 64 * 1024
+
+
+def _is_demo(path: Path, checksums: dict[str, str]) -> bool:
+    """True when ``path`` is a folder holding the demo's marker and every file read is one it lists, with the
+    same checksum (a demo file edited, or a file added, and the data are no longer the demo)."""
+    marker = path / DEMO_MARKER if path.is_dir() else None
+    if marker is None or not marker.is_file() or marker.stat().st_size > _MARKER_MAX_BYTES:
+        return False
+    try:
+        listed = json.loads(marker.read_text(encoding="utf-8")).get("fichiers")
+    except (OSError, ValueError, AttributeError):
+        return False
+    return bool(checksums) and listed == checksums
+
+
+def _one_sheet_each(raws: list[RawSheet], problems: list[Probleme]) -> tuple[dict[str, RawSheet], dict[str, RawSheet]]:
+    """One raw sheet per sheet name: the files of a sheet given several times (``heures_2023.csv``,
+    ``heures_2024.csv``) combined into one (:mod:`.combine`); returns the sheets and the combined ones."""
+    by_sheet: dict[str, list[RawSheet]] = {}
     for raw in raws:
-        if raw.feuille in origin:
-            problems.append(Probleme(raw.fichier, raw.feuille, None, None, None,
-                                     f"onglet « {raw.feuille} » fourni deux fois (aussi dans "
-                                     f"« {origin[raw.feuille].fichier} »)"))
+        by_sheet.setdefault(raw.feuille, []).append(raw)
+    origin: dict[str, RawSheet] = {}
+    combined: dict[str, RawSheet] = {}
+    for sheet, found in by_sheet.items():
+        if len(found) == 1:
+            origin[sheet] = found[0]
             continue
-        origin[raw.feuille] = raw
+        raw, problem = combine(found)
+        if problem is not None:
+            problems.append(problem)
+            continue
+        origin[sheet] = combined[raw.fichier] = raw
+    return origin, combined
+
+
+def _split_accounting(bilan: list[BilanFeuille], origin: dict[str, RawSheet], problems: list[Probleme]) -> list:
+    """The row accounting of a combined sheet told file by file."""
+    out = []
+    for b in bilan:
+        raw = origin.get(b.feuille)
+        if raw is None or not raw.parts or b.fichier != raw.fichier:
+            out.append(b)
+            continue
+        out += part_accounting(raw, [p for p in problems if p.fichier == raw.fichier and p.feuille == b.feuille])
+    return out
+
+
+def _read_sheets(path: Path, origin: dict[str, RawSheet], checksums: dict, problems: list, warnings: list,
+                 pseudonymiser: bool) -> Dataset:
+    """Parse and validate every sheet, then the cross-sheet rules and the pseudonymisation."""
     if "parcours" not in origin and not problems:
         problems.append(Probleme(path.name, None, None, None, None,
                                  "aucun onglet « parcours » : c'est le seul onglet obligatoire"))

@@ -12,6 +12,8 @@ SHEETS = ("parcours", "heures", "conventions", "sites", "candidats")
 
 
 PARQUET_SUFFIXES = (".parquet", ".pq")
+#: The file ``iae-impact demo`` writes beside the fictional data: the checksum of each file it wrote.
+DEMO_MARKER = "iae-impact-demo.json"
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,20 @@ class Dataset:
     empreintes: dict[str, str] = field(default_factory=dict)
     bilan: list[BilanFeuille] = field(default_factory=list)
     avertissements: list[Probleme] = field(default_factory=list)
+    #: Motive -> ASP category when the data carry their own table (a fluxIAE extract's RefMotifSort and
+    #: RefCategorieSort): it wins over the project's (``data/reference/motifs_sortie.csv``). None: the project's.
+    categories_motifs: pd.Series | None = None
+    #: What the motive table of the data is, in French (None: the project's own table).
+    source_motifs: str | None = None
+    #: True when every file read is a file written by ``iae-impact demo``, as its marker lists it
+    #: (:data:`DEMO_MARKER`): the notes then say « données fictives ».
+    fictif: bool = False
+    #: First year of activity of the whole export (-1: none), computed once by the indicators
+    #: (:func:`~iae_impact.analysis.indicators.first_activity_year`) and shared by its perimeters.
+    premiere_annee: int | None = None
+    #: The dataset this one is a perimeter of (:func:`~iae_impact.data.selection.select_perimeter`), None for a
+    #: whole dataset: a convention covering a whole structure is shared among its sites on the whole structure.
+    ensemble: Dataset | None = field(default=None, repr=False)
 
     def sheet(self, name: str) -> pd.DataFrame | None:
         return getattr(self, name)

@@ -3,7 +3,9 @@ the row numbers the user sees, blank rows, and the header found among the first 
 
 from __future__ import annotations
 
+import datetime as dt
 import errno
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -13,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..base.text import fold
+from ..rules.values import quantity_words, unit_family
 from . import schema
 from .model import Probleme
 
@@ -50,6 +53,13 @@ class RawSheet:
     #: Problems found while reading, before any parsing (a workbook's formula left without value): their
     #: rows are refused, and never taken for blank rows.
     problems: list[Probleme] = field(default_factory=list)
+    #: Header -> schema column, when the reader knows it (fluxIAE views): no header matching then.
+    columns_map: dict[str, str] | None = None
+    #: The files of a sheet given in several files (:mod:`iae_impact.data.combine`), empty otherwise.
+    parts: list = field(default_factory=list)
+    #: Exit motives the data define beyond the project's table (folded label -> label: a fluxIAE extract's
+    #: RefMotifSort labels that its RefCategorieSort classes).
+    extra_motives: dict[str, str] = field(default_factory=dict)
     _blank: np.ndarray | None = field(default=None, repr=False)
     _columns: list[str] | None = field(default=None, repr=False)
     _reread: dict = field(default_factory=dict, repr=False)
@@ -61,6 +71,12 @@ class RawSheet:
         if self._columns is None:
             self._columns = list(self.table.column_names)
         return self._columns
+
+    def column_of(self, header: str) -> str | None:
+        """The schema column a header of this sheet names (None: unknown or refused)."""
+        if self.columns_map is not None:
+            return self.columns_map.get(header)
+        return match_header(header, self.feuille)[0]
 
     @property
     def labels(self) -> pd.Index:
@@ -138,10 +154,22 @@ def fold_header(text: object) -> str:
     return fold(text, separators=True)
 
 
+def _duration_text(seconds: int) -> str:
+    """A duration as hours and minutes (« 24:48 », « 19:06:30 »): read as hours where hours are expected,
+    refused elsewhere."""
+    hours, rest = divmod(int(seconds), 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}" + (f":{secs:02d}" if secs else "")
+
+
 def cell_text(v: object) -> str:
     """Excel cells arrive typed: turn them into the same text a CSV would hold."""
     if v is None or (isinstance(v, float) and np.isnan(v)):
         return ""
+    if isinstance(v, dt.time):  # a cell formatted as a time of day (h:mm): a duration under 24 h
+        return _duration_text(v.hour * 3600 + v.minute * 60 + v.second)
+    if isinstance(v, dt.timedelta):  # a duration cell ([h]:mm) of 24 h or more
+        return _duration_text(round(v.total_seconds()))
     if isinstance(v, pd.Timestamp | np.datetime64) or hasattr(v, "isoformat"):
         ts = pd.Timestamp(v)
         return ts.strftime("%Y-%m-%d") if ts == ts.normalize() else ts.isoformat(sep=" ")
@@ -157,14 +185,63 @@ HEADER_SCAN_ROWS = 10
 
 
 @cache
-def _known_headers(feuille: str) -> frozenset[str]:
-    return frozenset({fold_header(v) for spec in schema.column_specs(feuille) for v in (spec.name, *spec.alias)})
+def _header_lookup(feuille: str) -> dict[str, schema.ColumnSpec]:
+    """Folded name or accepted variant of a header -> its column."""
+    return {fold_header(v): spec for spec in schema.column_specs(feuille) for v in (spec.name, *spec.alias)}
+
+
+#: A unit written after a header: « Aide au poste (€) », « Heures [h] ».
+_UNIT = re.compile(r"(.*?)\s*[(\[]\s*([^()\[\]]*?)\s*[)\]]")
+
+
+def _without_quantity_word(folded: str) -> str | None:
+    """``folded`` without a leading « nb » or « nombre de » (None when it has none)."""
+    for word in quantity_words():
+        if folded.startswith(word) and len(folded) > len(word) and (word.endswith("'") or folded[len(word)] == " "):
+            return folded[len(word):].strip()
+    return None
+
+
+def match_header(header: object, feuille: str) -> tuple[str | None, str | None]:
+    """The column a header names in ``feuille`` and, when it names one with a unit that does not fit, why it
+    is refused: (column or None, French problem or None).
+
+    Tried in turn: the header as written (its name or an accepted variant, ``graphies.csv``); without a unit
+    in parentheses or brackets (« Aide au poste (€) »), the unit having to be the column's (€ for an amount,
+    h for hours, % for a rate); without a leading « nb » / « nombre de » before a quantity (« Nb heures »).
+    Two headers naming one column stay an error (:func:`iae_impact.data.validation.typed_sheet`).
+    """
+    lookup = _header_lookup(feuille)
+    folded = fold_header(header)
+    if folded in lookup:
+        return lookup[folded].name, None
+    written_unit, unit, base = None, None, folded
+    found = _UNIT.fullmatch(folded)
+    if found is not None:
+        base, written_unit = found.group(1), found.group(2)
+        unit = unit_family(written_unit)
+        if unit is None:
+            return None, None  # « (total) », « (2024) »: not a unit, the header is not recognised
+    stripped = _without_quantity_word(base)
+    for candidate, quantity_only in ((base, False), (stripped, True)):
+        spec = lookup.get(candidate) if candidate else None
+        if spec is None or (quantity_only and not spec.quantity):
+            continue
+        if unit is not None and spec.unit != unit:
+            named = str(header).split("(")[0].split("[")[0].strip()
+            expected = UNIT_LABELS.get(spec.unit, "une valeur sans unité")
+            return None, f"unité « {written_unit} » inattendue : « {named} » attend {expected}"
+        return spec.name, None
+    return None, None
+
+
+#: What a column of each unit family holds, in messages.
+UNIT_LABELS = {"eur": "un montant en €", "heures": "des heures", "pourcent": "un taux en %", "etp": "des ETP"}
 
 
 def known_columns(row: list, feuille: str) -> int:
     """How many cells of ``row`` name a column of ``feuille`` (its name or an accepted variant)."""
-    known = _known_headers(feuille)
-    return sum(fold_header(c) in known for c in row if str(c).strip())
+    return sum(match_header(c, feuille)[0] is not None for c in row if str(c).strip())
 
 
 def header_row(rows: list[list[str]], feuille: str) -> int:
@@ -202,9 +279,8 @@ def column_names(cells: list) -> list[str]:
 
 
 def raw_name(raw: RawSheet, column: str) -> str:
-    specs = {s.name: s for s in schema.column_specs(raw.feuille)}
-    variants = {fold_header(v) for v in (column, *specs[column].alias)}
+    """The user's own header of a schema column (the column's name when the sheet has none)."""
     for header in raw.columns:
-        if fold_header(header) in variants:
+        if raw.column_of(header) == column:
             return header
     return column

@@ -45,7 +45,8 @@ _DATE_BOUNDS = (np.datetime64("1677-09-22"), np.datetime64("2262-04-11"))
 
 
 def arrow_column(kind: str, column: pa.ChunkedArray, keep: np.ndarray | None, index: pd.Index,
-                  identifiers: dict | None = None, role: str = "") -> tuple[pd.Series, pd.Series, str]:
+                  identifiers: dict | None = None, role: str = "", vocabulary: str | None = None,
+                  ) -> tuple[pd.Series, pd.Series, str]:
     """Parse one parquet column (rows ``keep``) to ``kind``; returns (values, failed mask, message).
 
     A column already of the right type is taken as it is (dates, numbers, booleans). Any other column
@@ -55,6 +56,8 @@ def arrow_column(kind: str, column: pa.ChunkedArray, keep: np.ndarray | None, in
     ``identifiers`` links the parcours identifiers to the hours: the parcours sheet (``role="parcours"``)
     leaves its identifiers there when each row has its own; the hours (``role="heures"``) then look theirs
     up directly (their codes are parcours rows), instead of encoding twelve million strings twice.
+    ``vocabulary``: the column's accepted spellings (:func:`parse_values`); a rate in percent always goes
+    through the text rules (60 -> 0.6).
     """
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -67,7 +70,7 @@ def arrow_column(kind: str, column: pa.ChunkedArray, keep: np.ndarray | None, in
         kind_type = kind_type.value_type
     n = len(column)
     no_failure = pd.Series(np.zeros(n, dtype=bool), index=index)
-    typed = _typed_values(kind, column, kind_type, index, no_failure)
+    typed = _typed_values(kind, column, kind_type, index, no_failure) if vocabulary != "pourcent" else None
     if typed is not None:
         return typed
     if role == "heures" and identifiers and (pa.types.is_string(kind_type) or pa.types.is_large_string(kind_type)):
@@ -76,7 +79,7 @@ def arrow_column(kind: str, column: pa.ChunkedArray, keep: np.ndarray | None, in
             codes = pc.fill_null(position, -1).to_numpy().astype(np.int32)
             return (pd.Series(categorical_from_codes(codes, identifiers["categories"], unique=True), index=index),
                     no_failure, "")
-    return _text_values(kind, column, index, no_failure, identifiers if role == "parcours" else None)
+    return _text_values(kind, column, index, no_failure, identifiers if role == "parcours" else None, vocabulary)
 
 
 def _typed_values(kind: str, column: pa.ChunkedArray, kind_type, index: pd.Index, no_failure: pd.Series):
@@ -118,7 +121,7 @@ def _typed_values(kind: str, column: pa.ChunkedArray, kind_type, index: pd.Index
 
 
 def _text_values(kind: str, column: pa.ChunkedArray, index: pd.Index, no_failure: pd.Series,
-                 identifiers: dict | None):
+                 identifiers: dict | None, vocabulary: str | None = None):
     """The text rules, once per distinct value; text kinds come back as categoricals. ``identifiers``: the
     parcours sheet's link, filled when each row has its own identifier in row order."""
     import pyarrow as pa
@@ -150,7 +153,7 @@ def _text_values(kind: str, column: pa.ChunkedArray, index: pd.Index, no_failure
         return pd.Series(values, index=index), no_failure, ""
     texts = np.append(texts, "")  # a missing cell is an empty text
     codes[codes < 0] = len(texts) - 1
-    values, failed = parse_values(kind, pd.Series(texts, dtype=object))
+    values, failed = parse_values(kind, pd.Series(texts, dtype=object), vocabulary)
     failed = pd.Series(failed.to_numpy()[codes], index=index)
     if kind in TEXT_KINDS:  # categorical: each distinct value once, its code per row
         value_codes, categories = pd.factorize(values.to_numpy(dtype=object))

@@ -1,9 +1,12 @@
 """Pandera schemas of the input sheets, declared once.
 
 One declaration serves four purposes: validation (``validate``), the typed
-columns the reader parses to (``metadata["type"]``), the header variants it
-accepts (``metadata["alias"]``) and the documentation of the Excel template
-(``description``, ``metadata["valeurs"]``, ``metadata["exemple"]``).
+columns the reader parses to (``metadata["type"]``, with the vocabulary of accepted
+spellings a column adds to its kind, ``metadata["vocabulaire"]``) and the
+documentation of the Excel template (``description``, ``metadata["valeurs"]``,
+``metadata["exemple"]``). The header variants a column accepts are data
+(``data/reference/graphies.csv``, :func:`iae_impact.rules.values.header_aliases`),
+and so are the units a header may carry (``metadata["unite"]``).
 Messages are French: users read them.
 """
 
@@ -12,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -21,6 +24,7 @@ import pandas as pd
 from ..base.text import fold
 from ..rules import tables
 from ..rules.calendar import YEAR_MAX, YEAR_MIN
+from ..rules.values import header_aliases
 
 if TYPE_CHECKING:  # pandera is imported when the schemas are first built: importing this module stays cheap
     from pandera.pandas import Check, Column, DataFrameSchema
@@ -54,18 +58,24 @@ def _col(
     required: bool = True,
     nullable: bool = False,
     checks: list[Check] | None = None,
-    alias: tuple[str, ...] = (),
     values: tuple[str, ...] | None = None,
     example: str = "",
     dtype: object = None,
     unique: bool = False,
     publishable: bool = False,
+    vocabulary: str | None = None,
+    unit: str | None = None,
+    quantity: bool = False,
 ) -> Column:
+    """One column. ``vocabulary``: the spellings of ``graphies.csv`` this column accepts beyond its kind's
+    (``rsa``: ``OUI-M``…; ``dispositif``: ``ACI_DC``…; ``heures``: durations written ``24:48`` or ``19h06``;
+    ``pourcent``: a rate written in percent); ``unit``: the unit family a header may name in parentheses
+    (``eur``, ``heures``, ``pourcent``, ``etp``); ``quantity``: a header may start with « nb » or « nombre de »."""
     from pandera.pandas import Check, Column
 
     values = _values(kind, values)
     checks = list(checks or [])
-    if values is not None and kind not in (BOOLEEN,):
+    if values is not None and kind not in (BOOLEEN, MOTIF):  # a motive is checked when parsed
         allowed = set(values)
         listed = ", ".join(values) if len(values) <= 12 else "voir l'onglet « listes » du modèle"
         checks.append(
@@ -82,7 +92,8 @@ def _col(
         unique=unique,
         report_duplicates="all",
         description=description,
-        metadata={"type": kind, "alias": alias, "valeurs": values, "exemple": example, "publiable": publishable},
+        metadata={"type": kind, "valeurs": values, "exemple": example, "publiable": publishable,
+                  "vocabulaire": vocabulary, "unite": unit, "quantite": quantity},
     )
 
 
@@ -152,34 +163,31 @@ def _profile_columns() -> dict[str, Column]:
     this_year = dt.date.today().year
     return {
         "sexe": _col(SEXE, "Sexe : F ou M (Femme/Homme, Mme/M. acceptés).", required=False,
-                     nullable=True, alias=("genre", "civilite", "civilité"), example="F"),
+                     nullable=True, example="F"),
         "annee_naissance": _col(
             ENTIER, "Année de naissance (l'année seule : jamais la date complète).",
             required=False, nullable=True,
             checks=[Check.in_range(1900, this_year, error=f"l'année de naissance doit être entre 1900 et {this_year}")],
-            alias=("année de naissance", "annee naissance", "naissance"), example="1985"),
+            example="1985"),
         "niveau_formation": _col(
-            CODE, "Niveau de formation, code ASP (00, 01, 10 … 70 ; voir l'onglet listes).",
-            required=False, nullable=True, values=levels,
-            alias=("niveau de formation", "niveau", "code niveau formation"), example="50"),
-        "beneficiaire_rsa": _col(BOOLEEN, "Bénéficiaire du RSA à l'entrée : oui / non.", required=False,
-                                 nullable=True, alias=("rsa", "bénéficiaire rsa", "beneficiaire du rsa", "brsa"),
-                                 example="oui"),
+            CODE, "Niveau de formation : code ASP (00, 01, 10 … 70) ou niveau de la nomenclature de 2019 (N1 à N8, "
+            "« niveau 3 », « CAP, BEP »…) ; voir l'onglet listes.",
+            required=False, nullable=True, values=levels, vocabulary="niveau_formation",
+            example="50"),
+        "beneficiaire_rsa": _col(BOOLEEN, "Bénéficiaire du RSA à l'entrée : oui / non (codes ASP OUI-M, OUI-NM, "
+                                 "NON acceptés).", required=False, nullable=True, example="oui", vocabulary="rsa"),
         "duree_inscription_ft": _col(
             DUREE_FT, "Durée d'inscription à France Travail à l'entrée (catégorie, code ASP 01–04 ou nombre de mois).",
             required=False, nullable=True,
-            alias=("durée d'inscription france travail", "duree inscription pole emploi",
-                   "durée inscription pôle emploi", "anciennete chomage", "ancienneté de chômage"),
             example="12 à 23 mois"),
-        "residant_qpv": _col(BOOLEEN, "Réside dans un quartier prioritaire (QPV) : oui / non.", required=False,
-                             nullable=True, alias=("qpv", "résidant qpv", "resident qpv"), example="non"),
+        "residant_qpv": _col(BOOLEEN, "Réside dans un quartier prioritaire (QPV) : oui / non (codes ASP QP, NQP "
+                             "acceptés).", required=False, nullable=True, example="non", vocabulary="qpv"),
         "residant_zrr": _col(BOOLEEN, "Réside en zone de revitalisation rurale (ZRR) : oui / non.", required=False,
-                             nullable=True, alias=("zrr", "résidant zrr", "resident zrr"), example="oui"),
+                             nullable=True, example="oui"),
         "rqth": _col(BOOLEEN, "Reconnaissance de la qualité de travailleur handicapé : oui / non.", required=False,
-                     nullable=True, alias=("travailleur handicapé", "th"), example="non"),
+                     nullable=True, example="non"),
         "orienteur": _col(TEXTE, "Qui a orienté la personne (France Travail, Mission locale, CD…).",
-                          required=False, nullable=True, alias=("prescripteur", "orienté par"),
-                          example="France Travail"),
+                          required=False, nullable=True, example="France Travail"),
     }
 
 
@@ -190,50 +198,45 @@ def sheet_schemas() -> dict[str, DataFrameSchema]:
 
     NON_NEGATIF, PAS_FUTUR, ANNEE_VALIDE = (_shared_checks()[k] for k in ("NON_NEGATIF", "PAS_FUTUR",  # noqa: N806
                                                                            "ANNEE_VALIDE"))
+    TAUX = Check.in_range(0, 1, error="le taux doit être compris entre 0 et 100 %")  # noqa: N806 - stored as a proportion
     dispositifs = tuple(tables.load_dispositifs()["dispositif"])
     motives = tuple(tables.load_exit_motives()["libelle"])
     parcours = DataFrameSchema(
         {
             "id_parcours": _col(TEXTE, "Identifiant du parcours (facultatif ; obligatoire si l'onglet heures est rempli).",
-                                required=False, unique=True, alias=("id parcours", "identifiant parcours", "n° parcours",
-                                                       "numero parcours", "id contrat"), example="P-0001"),
+                                required=False, unique=True, example="P-0001"),
             "id_personne": _col(TEXTE, "Identifiant de la personne, le même dans tous ses parcours. Il est remplacé "
                                 "par un code chiffré (clé hors du dépôt) avant toute écriture.",
-                                alias=("id personne", "identifiant personne", "identifiant", "id salarie",
-                                       "id salarié", "matricule", "n° salarié"), example="SAL-0001"),
-            "structure": _col(TEXTE, "Nom de la structure porteuse.", alias=("nom structure", "siae", "structure porteuse",
-                                                                          "association"), example="Mon association",
+                                example="SAL-0001"),
+            "structure": _col(TEXTE, "Nom de la structure porteuse.", example="Mon association",
                               publishable=True),
             "site": _col(TEXTE, "Site ou antenne (si absent : le nom de la structure).", required=False,
-                         alias=("antenne", "lieu", "établissement", "etablissement"), example="Narbonne",
+                         example="Narbonne",
                          publishable=True),
-            "dispositif": _col(CODE, "ACI, AI, EI, ETTI, EITI ou ACCOMPAGNEMENT (programme non salarié).",
-                               values=dispositifs, alias=("type", "mesure", "type de structure", "type siae",
-                                                          "type de dispositif"), example="ACI", publishable=True),
+            "dispositif": _col(CODE, "ACI, AI, EI, ETTI, EITI ou ACCOMPAGNEMENT (programme non salarié) ; codes de "
+                               "mesure ASP acceptés (ACI_DC, AI_DC…).",
+                               values=dispositifs, example="ACI", publishable=True, vocabulary="dispositif"),
             "action": _col(TEXTE, "Libellé libre de l'action (atelier, chantier…).", required=False, nullable=True,
-                           alias=("atelier", "chantier", "activité", "activite", "support"), example="Atelier meubles",
+                           example="Atelier meubles",
                            publishable=True),
             "date_entree": _col(DATE, "Date d'entrée dans le parcours (jj/mm/aaaa).",
                                 checks=[PAS_FUTUR],
-                                alias=("date d'entrée", "date entree", "date d'embauche", "date embauche",
-                                       "date de début", "date debut", "entrée", "entree"), example="15/03/2023"),
+                                example="15/03/2023"),
             "date_sortie": _col(DATE, "Date de sortie (vide si le parcours est en cours).", required=False, nullable=True,
                                 checks=[PAS_FUTUR],
-                                alias=("date de sortie", "date sortie", "date de fin", "date sortie définitive",
-                                       "sortie"), example="30/06/2024"),
+                                example="30/06/2024"),
             "motif_sortie": _col(MOTIF, "Motif de sortie : libellé ou code ASP (obligatoire si une date de sortie est "
-                                 "renseignée).", required=False, nullable=True, values=motives,
-                                 alias=("motif de sortie", "motif", "motif sortie", "code motif sortie"),
+                                 "renseignée).", required=False, nullable=True, values=motives, vocabulary="motif",
                                  example="Embauche en CDI non aidé"),
             "heures_travaillees": _col(DECIMAL, "Total des heures travaillées du parcours (utilisé si l'onglet heures "
-                                       "est absent pour ce parcours).", required=False, nullable=True,
-                                       checks=[NON_NEGATIF],
-                                       alias=("heures travaillées", "heures", "total heures", "nombre d'heures",
-                                              "nb heures"), example="1200,5"),
+                                       "est absent pour ce parcours ; 1200,5 ou 1200:30 ou 1200h30).", required=False,
+                                       nullable=True, checks=[NON_NEGATIF], vocabulary="heures", unit="heures",
+                                       quantity=True,
+                                       example="1200,5"),
             **_profile_columns(),
             "en_emploi_6_mois": _col(BOOLEEN, "Suivi : en emploi 6 mois après la sortie (oui / non), si connu.",
                                      required=False, nullable=True,
-                                     alias=("emploi à 6 mois", "emploi 6 mois", "en emploi a 6 mois"), example="oui"),
+                                     example="oui"),
         },
         checks=[
             Check(_dates_ordered, error=MSG_DATES_INVERSEES),
@@ -250,14 +253,14 @@ def sheet_schemas() -> dict[str, DataFrameSchema]:
     heures = DataFrameSchema(
         {
             "id_parcours": _col(TEXTE, "Identifiant du parcours (celui de l'onglet parcours).",
-                                alias=("id parcours", "identifiant parcours", "n° parcours", "id contrat"),
                                 example="P-0001"),
-            "annee": _col(ENTIER, "Année.", checks=[ANNEE_VALIDE], alias=("année", "an"), example="2024"),
+            "annee": _col(ENTIER, "Année.", checks=[ANNEE_VALIDE], example="2024"),
             "mois": _col(ENTIER, "Mois (1 à 12).", checks=[Check.in_range(1, 12, error="le mois doit être entre 1 et 12")],
                          example="3"),
-            "heures": _col(DECIMAL, "Heures travaillées dans le mois.",
+            "heures": _col(DECIMAL, "Heures travaillées dans le mois (86,5 ou 86:30 ou 86h30).",
                            checks=[NON_NEGATIF, Check.le(744, error="plus d'heures que le mois n'en compte (744 h)")],
-                           alias=("heures travaillées", "nb heures", "nombre d'heures"), example="86,5"),
+                           vocabulary="heures", unit="heures", quantity=True,
+                           example="86,5"),
         },
         unique=["id_parcours", "annee", "mois"],
         report_duplicates="all",
@@ -268,21 +271,28 @@ def sheet_schemas() -> dict[str, DataFrameSchema]:
     montant = {"checks": [NON_NEGATIF], "required": False, "nullable": True}
     conventions = DataFrameSchema(
         {
-            "structure": _col(TEXTE, "Nom de la structure.", alias=("nom structure", "siae"), example="Mon association"),
-            "site": _col(TEXTE, "Site.", required=False, alias=("antenne",), example="Narbonne"),
-            "dispositif": _col(CODE, "Dispositif conventionné.", values=dispositifs, alias=("mesure", "type"),
-                               example="ACI"),
-            "annee": _col(ENTIER, "Année de l'annexe financière.", checks=[ANNEE_VALIDE], alias=("année",),
-                          example="2024"),
-            "etp_conventionnes": _col(DECIMAL, "ETP (postes) conventionnés.", alias=("etp conventionnés", "postes"),
-                                      example="12,5", **montant),
+            "structure": _col(TEXTE, "Nom de la structure.", example="Mon association"),
+            "site": _col(TEXTE, "Site ; vide : la convention couvre toute la structure (tous ses sites).",
+                         required=False, nullable=True, example="Narbonne"),
+            "dispositif": _col(CODE, "Dispositif conventionné.", values=dispositifs, example="ACI",
+                               vocabulary="dispositif"),
+            "annee": _col(ENTIER, "Année de l'annexe financière.", checks=[ANNEE_VALIDE], example="2024"),
+            "etp_conventionnes": _col(DECIMAL, "ETP (postes) conventionnés.", example="12,5", unit="etp",
+                                      quantity=True, **montant),
             "aide_au_poste_eur": _col(DECIMAL, "Aide au poste versée par l'État (€).",
-                                      alias=("aide au poste", "aide aux postes"), example="298000", **montant),
+                                      example="298000", unit="eur", **montant),
             "cofinancement_departement_eur": _col(DECIMAL, "Cofinancement du département (€).",
-                                                  alias=("cofinancement département", "cofinancement cd"),
-                                                  example="45000", **montant),
+                                                  example="45000", unit="eur", **montant),
             "autres_financements_eur": _col(DECIMAL, "Autres financements publics (€).",
-                                            alias=("autres financements",), example="12000", **montant),
+                                            example="12000", unit="eur", **montant),
+            "numero_annexe_financiere": _col(TEXTE, "Numéro de l'annexe financière (facultatif).", required=False,
+                                             nullable=True, example="ACI011240012A0M0"),
+            "taux_prevu_sorties_dynamiques": _col(
+                DECIMAL, "Taux de sorties dynamiques prévu par la convention, en % (facultatif).", required=False,
+                nullable=True, checks=[TAUX], example="60", vocabulary="pourcent", unit="pourcent"),
+            "taux_prevu_emploi_durable": _col(
+                DECIMAL, "Taux de sorties en emploi durable prévu par la convention, en % (facultatif).",
+                required=False, nullable=True, checks=[TAUX], example="25", vocabulary="pourcent", unit="pourcent"),
         },
         unique=["structure", "site", "dispositif", "annee"],
         report_duplicates="all",
@@ -292,13 +302,12 @@ def sheet_schemas() -> dict[str, DataFrameSchema]:
     )
     sites = DataFrameSchema(
         {
-            "site": _col(TEXTE, "Nom du site, tel qu'écrit dans l'onglet parcours.", alias=("antenne",),
-                         example="Narbonne", publishable=True),
+            "site": _col(TEXTE, "Nom du site, tel qu'écrit dans l'onglet parcours.", example="Narbonne", publishable=True),
             "commune": _col(TEXTE, "Commune.", required=False, nullable=True, example="Narbonne", publishable=True),
             "code_commune": _col(TEXTE, "Code commune INSEE.", required=False, nullable=True,
-                                 alias=("code insee", "code commune insee"), example="11262", publishable=True),
+                                 example="11262", publishable=True),
             "departement": _col(TEXTE, "Département (code).", required=False, nullable=True,
-                                alias=("département", "dept"), example="11", publishable=True),
+                                example="11", publishable=True),
             "circonscription": _col(TEXTE, "Circonscription législative.", required=False, nullable=True,
                                     example="11-02", publishable=True),
         },
@@ -311,17 +320,16 @@ def sheet_schemas() -> dict[str, DataFrameSchema]:
     candidats = DataFrameSchema(
         {
             "id_personne": _col(TEXTE, "Identifiant de la personne (facultatif ; chiffré avant écriture).",
-                                required=False, nullable=True, alias=("id personne", "identifiant"),
-                                example="CAND-0001"),
+                                required=False, nullable=True, example="CAND-0001"),
             "structure": _col(TEXTE, "Structure vers laquelle la personne a été orientée.", required=False,
                               nullable=True, example="Mon association"),
             "dispositif": _col(CODE, "Dispositif visé.", required=False, nullable=True, values=dispositifs,
                                example="ACI"),
             "date_orientation": _col(DATE, "Date de l'orientation.", required=False, nullable=True,
-                                     checks=[PAS_FUTUR], alias=("date d'orientation",), example="02/02/2023"),
+                                     checks=[PAS_FUTUR], example="02/02/2023"),
             **_profile_columns(),
             "en_emploi_6_mois": _col(BOOLEEN, "En emploi 6 mois après l'orientation (oui / non).",
-                                     alias=("emploi à 6 mois", "emploi 6 mois"), example="non"),
+                                     example="non"),
         },
         name="candidats",
         description="Groupe de comparaison : personnes orientées mais non embauchées (facultatif).",
@@ -377,14 +385,20 @@ class ColumnSpec:
     alias: tuple[str, ...]
     values: tuple[str, ...] | None
     example: str
+    vocabulary: str | None = None
+    unit: str | None = None
+    quantity: bool = False
 
 
+@cache
 def column_specs(sheet: str) -> list[ColumnSpec]:
     """Columns of ``sheet`` in declaration order."""
     schema = sheet_schemas()[sheet]
+    aliases = header_aliases(sheet)
     return [
         ColumnSpec(sheet, name, col.metadata["type"], col.required, col.nullable, col.description or "",
-                   tuple(col.metadata["alias"]), col.metadata["valeurs"], col.metadata["exemple"])
+                   aliases.get(name, ()), col.metadata["valeurs"], col.metadata["exemple"],
+                   col.metadata["vocabulaire"], col.metadata["unite"], col.metadata["quantite"])
         for name, col in schema.columns.items()
     ]
 

@@ -6,33 +6,37 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..base.text import fold
+from ..rules.values import signalled
 from . import schema
 from .model import Probleme
-from .parsing import TEXT_KINDS, parse_column
-from .raw import RawSheet, fold_header
+from .parsing import TEXT_KINDS, failure_message, parse_column
+from .raw import RawSheet, match_header
 from .read_parquet import arrow_column
 
 
 def _map_headers(raw: RawSheet) -> tuple[dict[str, str], list[Probleme], list[Probleme]]:
-    """Map raw header -> schema column; unknown columns are dropped with a warning."""
+    """Map raw header -> schema column (:func:`~iae_impact.data.raw.match_header`, or the reader's own map);
+    unknown columns are dropped with a warning, a unit that does not fit the column is a problem."""
     specs = schema.column_specs(raw.feuille)
-    lookup = {}
-    for spec in specs:
-        for variant in (spec.name, *spec.alias):
-            lookup[fold_header(variant)] = spec.name
     mapping: dict[str, str] = {}
     problems, warnings = [], []
     line = raw.header_line
     for header in raw.columns:
-        target = lookup.get(fold_header(header))
+        target, refused = ((raw.columns_map.get(header), None) if raw.columns_map is not None
+                           else match_header(header, raw.feuille))
+        if refused:
+            problems.append(Probleme(raw.fichier, raw.feuille, line, str(header), None, refused))
+            continue
         if target is None:
-            if str(header).strip() and not str(header).startswith("Unnamed"):
+            if str(header).strip() and not str(header).startswith("Unnamed") and raw.columns_map is None:
                 warnings.append(Probleme(raw.fichier, raw.feuille, line, str(header), None,
                                          "colonne inconnue, ignorée (elle ne sera ni lue ni recopiée)"))
             continue
         if target in mapping.values():
+            first = next(h for h, t in mapping.items() if t == target)
             problems.append(Probleme(raw.fichier, raw.feuille, line, str(header), None,
-                                     f"deux colonnes correspondent à « {target} »"))
+                                     f"deux colonnes correspondent à « {target} » (aussi « {first} »)"))
             continue
         mapping[header] = target
     present = set(mapping.values())
@@ -41,6 +45,33 @@ def _map_headers(raw: RawSheet) -> tuple[dict[str, str], list[Probleme], list[Pr
             problems.append(Probleme(raw.fichier, raw.feuille, line, spec.name, None,
                                      "colonne obligatoire absente"))
     return mapping, problems, warnings
+
+
+def _signalled_values(raw: RawSheet, mapping: dict[str, str], specs: dict) -> list[Probleme]:
+    """One warning per value the alias table accepts but names (``ACI_MP`` counted as ACI), with its rows."""
+    out = []
+    for header, name in mapping.items():
+        noted = signalled(specs[name].vocabulary) if specs[name].vocabulary else {}
+        if not noted:
+            continue
+        for text, n in _value_counts(raw, header).items():
+            found = noted.get(fold(text))
+            if found is not None:
+                out.append(Probleme(raw.fichier, raw.feuille, None, str(header), text,
+                                    f"{found.remarque} ({n} ligne{'s' if n > 1 else ''})"))
+    return out
+
+
+def _value_counts(raw: RawSheet, header: str) -> dict[str, int]:
+    """How many rows hold each distinct value of a column (text cells or a parquet column)."""
+    if raw.frame is not None:
+        return {str(k): int(v) for k, v in raw.frame[header].value_counts().items()}
+    if raw.table is None:
+        return {}
+    import pyarrow.compute as pc
+
+    counts = pc.value_counts(raw.table.column(header)).to_pylist()
+    return {str(c["values"]): int(c["counts"]) for c in counts if c["values"] is not None}
 
 
 _PANDERA_MESSAGES = {
@@ -62,6 +93,7 @@ def typed_sheet(raw: RawSheet, identifiers: dict | None = None, on_identifiers=N
     mapping, problems, warnings = _map_headers(raw)
     problems = [*raw.problems, *problems]  # found while reading (a formula left without value): first
     specs = {s.name: s for s in schema.column_specs(raw.feuille)}
+    warnings += _signalled_values(raw, mapping, specs)
     typed, index, parse_failed = _parsed_columns(raw, mapping, specs, problems, identifiers, on_identifiers)
     parse_failed |= {(p.ligne, mapping[p.colonne]) for p in raw.problems if p.colonne in mapping}
     _fill_sites_and_ids(raw.feuille, typed, index)
@@ -100,15 +132,21 @@ def _parsed_columns(raw: RawSheet, mapping: dict[str, str], specs: dict, problem
     typed: dict = {}
     parse_failed: set[tuple[int, str]] = set()
     for header, name in mapping.items():
-        kind = specs[name].kind
+        spec = specs[name]
         if raw.frame is not None:
-            values, failed, message = parse_column(kind, frame[name])
+            values, failed, message = parse_column(spec.kind, frame[name], spec.vocabulary)
         else:
             role = raw.feuille if name == "id_parcours" and raw.feuille in ("parcours", "heures") else ""
-            values, failed, message = arrow_column(kind, raw.table.column(positions[header]),
-                                                    None if keep.all() else keep, index, identifiers, role)
+            values, failed, message = arrow_column(spec.kind, raw.table.column(positions[header]),
+                                                    None if keep.all() else keep, index, identifiers, role,
+                                                    spec.vocabulary)
+        if spec.kind == schema.MOTIF and raw.extra_motives:
+            values, failed = _extra_motives(values, failed, frame[name] if raw.frame is not None else None,
+                                            raw.extra_motives)
         for idx in index[failed.to_numpy()]:
-            problems.append(Probleme(raw.fichier, raw.feuille, int(idx), name, raw.cell(idx, header), message))
+            cell = raw.cell(idx, header)
+            why = failure_message(spec.kind, spec.vocabulary, cell) if spec.vocabulary else message
+            problems.append(Probleme(raw.fichier, raw.feuille, int(idx), str(header), cell, why))
             parse_failed.add((int(idx), name))
         typed[name] = values
         if on_identifiers is not None and not problems and {"id_personne", "id_parcours"} <= set(typed) \
@@ -118,10 +156,24 @@ def _parsed_columns(raw: RawSheet, mapping: dict[str, str], specs: dict, problem
     return typed, index, parse_failed
 
 
+def _extra_motives(values: pd.Series, failed: pd.Series, cells: pd.Series | None,
+                   extra: dict[str, str]) -> tuple[pd.Series, pd.Series]:
+    """Motives the data define themselves (a fluxIAE extract's own table): read as they are written."""
+    if cells is None or not failed.any():
+        return values, failed
+    found = cells[failed].map(lambda text: extra.get(fold(text)))
+    values = values.astype(object).copy()
+    values[found.index[found.notna()]] = found[found.notna()]
+    failed = failed.copy()
+    failed[found.index[found.notna()]] = False
+    return values, failed
+
+
 def _fill_sites_and_ids(sheet: str, typed: dict, index: pd.Index) -> None:
-    """In place: a missing or blank site is the structure's single site; a parcours without identifier gets one
-    derived from its person, structure, site, dispositif and entry date."""
-    if sheet in ("parcours", "conventions") and "structure" in typed:
+    """In place: a parcours' missing or blank site is the structure's single site (a convention's empty site
+    stays empty: the convention covers the whole structure); a parcours without identifier gets one derived
+    from its person, structure, site, dispositif and entry date."""
+    if sheet == "parcours" and "structure" in typed:
         if "site" not in typed:
             typed["site"] = typed["structure"]
         elif typed["site"].isna().any():
@@ -177,7 +229,7 @@ def _schema_problems(raw: RawSheet, header_of: dict[str, str], cases: pd.DataFra
             continue
         seen.add(key)
         value = raw.cell(row, header_of[column]) if row is not None and column in header_of else None
-        problems.append(Probleme(raw.fichier, raw.feuille, row, column, value, message))
+        problems.append(Probleme(raw.fichier, raw.feuille, row, header_of.get(column, column), value, message))
     return problems
 
 

@@ -17,7 +17,7 @@ import pandas as pd
 from ..analysis.disclosure import Suppression
 from ..base.fr import format_interval, format_number, format_rate
 from ..base.version import __version__
-from ..rules.exits import examination_rules
+from ..rules.exits import default_exit_rule, examination_rules, exit_rule_variants
 from ..rules.national import national_reference
 from ..rules.secrecy import reveals_small
 from . import charts
@@ -325,16 +325,8 @@ def money_figure(f: BriefFigures):
 
 
 def method_items(f: BriefFigures) -> list[str]:
-    rules = examination_rules()
-    conditions = []
-    for d in f.ctx.perimetre.get("dispositifs") or []:
-        rule = rules.loc[d]
-        if rule["regle_examen"] == "duree_mois":
-            conditions.append(f"{d} : au moins {int(rule['seuil_examen'])} mois de parcours")
-        elif rule["regle_examen"] == "heures":
-            conditions.append(f"{d} : au moins {int(rule['seuil_examen'])} heures travaillées")
-        else:
-            conditions.append(f"{d} : sans condition")
+    rules = examination_rules(f.ctx.perimetre.get("regle_sorties"))
+    conditions = [f"{d} : {exit_condition_text(rules.loc[d])}" for d in f.ctx.perimetre.get("dispositifs") or []]
     items = [
         "Sorties examinées : sorties de l'année qui remplissent la condition du dispositif ("
         + "; ".join(conditions) + "), hors « retrait des sorties constatées ». Sorties dynamiques = emploi "
@@ -352,11 +344,60 @@ def method_items(f: BriefFigures) -> list[str]:
         items.append("Ces chiffres décrivent des résultats, pas un impact : sans groupe de comparaison (personnes "
                      "orientées mais non embauchées, suivies de la même façon), on ne peut pas dire ce que ces "
                      "personnes seraient devenues sans le parcours.")
+    items += method_data_items(f)
     if f.ctx.perimetre.get("comparaison") is not None:
         items.append("Taux attendu : modèle logistique sur toutes les sorties examinées des structures du même "
                      "dispositif, sur trois ans, selon le profil des personnes ; limites de l'entonnoir à 95 % et "
                      "99,8 % (loi binomiale exacte).")
     return items
+
+
+def planned_rate_sentences(f: BriefFigures) -> list[str]:
+    """The exit rates the perimeter's conventions planned for the brief's year, each with its annexe
+    financière and beside the actual rate (masked cells stay masked): the convention's own target, never a
+    national reference. Empty when no convention gives one."""
+    planned = f.ctx.perimetre.get("taux_prevus") or []
+    out = []
+    for row in planned:
+        parts = [f"{label} {format_rate(row[column])}" for column, label in
+                 (("taux_prevu_sorties_dynamiques", "sorties dynamiques"), ("taux_prevu_emploi_durable", "emploi durable"))
+                 if row.get(column) is not None]
+        where = row["site"] or f"toute la structure {row['structure']}"
+        number = f"annexe financière {row['numero_annexe_financiere']}, " if row.get("numero_annexe_financiere") else ""
+        out.append(f"Taux prévus par la convention {row['dispositif']} {row['annee']} ({number}{where}) : "
+                   + ", ".join(parts) + ".")
+    if out:
+        actual = [f"sorties dynamiques {_rate_cell(f, 'taux_sorties_dynamiques')}",
+                  f"emploi durable {_rate_cell(f, 'taux_emploi_durable')}"]
+        out.append(f"Taux réalisés en {f.annee} sur le périmètre : " + ", ".join(actual) + ".")
+    return out
+
+
+def exit_condition_text(rule: pd.Series) -> str:
+    """The condition an exit must meet to be examined, in French (a row of
+    :func:`~iae_impact.rules.exits.examination_rules`)."""
+    seuil = format_number(rule["seuil"], 0 if float(rule["seuil"]).is_integer() else 2)
+    text = {"duree_mois_calendaires": f"au moins {seuil} mois de parcours",
+            "duree_mois_jours": f"plus de {seuil} mois de parcours (jours × 12 / 365)",
+            "heures_parcours": f"au moins {seuil} heures travaillées sur le parcours",
+            "heures_annee_sortie": f"au moins {seuil} heures travaillées l'année de la sortie",
+            "aucune": "sans condition"}[rule["regle"]]
+    if rule["heures_annee_sortie_min"] > 0:
+        minimum = format_number(rule["heures_annee_sortie_min"])
+        text += f" et au moins {minimum} heure{'s' if rule['heures_annee_sortie_min'] > 1 else ''} l'année de la sortie"
+    return text
+
+
+def method_data_items(f: BriefFigures) -> list[str]:
+    """What the brief's figures rest on, in one item: the variant of the exit rule and the motive → category
+    table (the data's own, from a fluxIAE extract, or the project's, inferred and not verified)."""
+    variant = f.ctx.perimetre.get("regle_sorties") or default_exit_rule()
+    source = f.ctx.provenance.get("table_motifs")
+    table = (f"celle des données ({source}), qui prime sur celle du projet" if source else
+             "celle du projet (data/reference/motifs_sortie.csv), déduite des définitions du GIP de l'inclusion "
+             "et non vérifiée sur le référentiel de l'ASP (verifie = non)")
+    return [f"Règle d'examen des sorties : {exit_rule_variants()[variant]} (« {variant} », "
+            f"data/reference/regles_sortie.csv). Table motif → catégorie de sortie : {table}."]
 
 
 def provenance_line(f: BriefFigures, generated: dt.date | None = None) -> str:

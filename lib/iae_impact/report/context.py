@@ -26,10 +26,12 @@ from ..analysis.indicators import compute_indicators, examined_exits
 from ..analysis.money import brief_money_figures
 from ..analysis.release import ReleaseMask, linked_suppression
 from ..analysis.stats import perimeter_vs_expected
+from ..analysis.targets import planned_exit_rates
 from ..base.version import __version__
 from ..data.model import Dataset
 from ..data.selection import is_fictional, select_perimeter
 from ..rules.dispositifs import is_salaried
+from ..rules.exits import default_exit_rule, exit_rule
 from ..rules.secrecy import DEFAULT_THRESHOLD
 from .labels import perimeter_label
 from .text_money import money_section
@@ -51,21 +53,26 @@ class ReleaseInputs:
     provenance: dict
     masks: ReleaseMask | None = None
     _impact: dict = field(default_factory=dict, repr=False)
+    #: The variant of the exit-examination rule every brief uses (``regles_sortie.csv``).
+    regle: str = field(default_factory=default_exit_rule)
 
     @classmethod
     def of(cls, dataset: Dataset, seuil: int | None = None,
-           briefs: Sequence[tuple[str | None, Sequence[str] | None]] = ()) -> ReleaseInputs:
-        """With ``seuil``: the release's masks are computed now, for the standard perimeters and ``briefs``."""
-        masks = None if seuil is None else linked_suppression(dataset, seuil, briefs=briefs)
-        return cls(dataset, examined_exits(dataset), {"empreinte_donnees": dataset.empreinte,
-                                                       "fictif": is_fictional(dataset), "version": __version__},
-                   masks)
+           briefs: Sequence[tuple[str | None, Sequence[str] | None]] = (), regle: str | None = None) -> ReleaseInputs:
+        """With ``seuil``: the release's masks are computed now, for the standard perimeters and ``briefs``,
+        every table with the exit-rule variant ``regle``."""
+        regle = exit_rule(regle)
+        provenance = {"empreinte_donnees": dataset.empreinte, "fictif": is_fictional(dataset), "version": __version__}
+        if dataset.source_motifs:  # the data's own motive table (a fluxIAE extract's): the method names it
+            provenance["table_motifs"] = dataset.source_motifs
+        masks = None if seuil is None else linked_suppression(dataset, seuil, briefs=briefs, regle=regle)
+        return cls(dataset, examined_exits(dataset, regle=regle), provenance, masks, regle=regle)
 
     def suppression(self, structure: str | None, sites: list[str] | None, seuil: int) -> Suppression:
         """The masked table of a brief's perimeter, as everywhere in the release (computed here, with this
         perimeter added, when the release has no masks yet or another threshold)."""
         if self.masks is None or self.masks.seuil != seuil or not self.masks.has_brief(structure, sites):
-            self.masks = linked_suppression(self.dataset, seuil, briefs=[(structure, sites)])
+            self.masks = linked_suppression(self.dataset, seuil, briefs=[(structure, sites)], regle=self.regle)
         return self.masks.brief(structure, sites)
 
     def impact(self, structure: str) -> dict | None:
@@ -114,21 +121,22 @@ def perimeter_years(dataset: Dataset, structure: str | None, sites: list[str] | 
 
 
 def prepare_context(data: Dataset | ReleaseInputs, structure: str | None = None, sites: list[str] | None = None,
-                    annee: int | None = None, seuil: int = DEFAULT_THRESHOLD) -> BriefContext:
+                    annee: int | None = None, seuil: int = DEFAULT_THRESHOLD, regle: str | None = None) -> BriefContext:
     """Select the perimeter and compute what its brief shows, once: indicators for all years (persons
     counted once across sites), masked with threshold ``seuil`` as in the whole release (the standard tables
     and every brief of a batch, linked: :class:`ReleaseInputs`) and, for ``annee``, the comparison with
     the expected rate, the impact estimate and the public money when the data allow them.
 
-    ``data``: the dataset, or the :class:`ReleaseInputs` every brief of a batch shares.
+    ``data``: the dataset, or the :class:`ReleaseInputs` every brief of a batch shares (whose variant of the
+    exit rule is then used); ``regle``: the variant of the exit rule for a dataset (None: the default).
     A perimeter without any salaried dispositif (e.g. an accompaniment programme only) is described
     with its non-salaried participants, and the brief says "accompagnées" rather than "ont travaillé".
     """
-    release = data if isinstance(data, ReleaseInputs) else ReleaseInputs.of(data)
+    release = data if isinstance(data, ReleaseInputs) else ReleaseInputs.of(data, regle)
     sub = select_perimeter(release.dataset, structure=structure, sites=sites)
     salaried = is_salaried(sub.parcours["dispositif"])
     salarie = bool(salaried.any())
-    table = compute_indicators(sub, inclure_non_salaries=not salarie)
+    table = compute_indicators(sub, inclure_non_salaries=not salarie, regle=release.regle)
     suppression = release.suppression(structure, sites, seuil)
     dispositifs = sorted(sub.parcours.loc[salaried | (not salarie), "dispositif"].unique())
     extras: dict = {"comparaison": None, "impact": None, "argent": None}
@@ -144,10 +152,21 @@ def prepare_context(data: Dataset | ReleaseInputs, structure: str | None = None,
         seuil=suppression.seuil,
         detail=dict(suppression.detail),
         perimetre={"structure": structure, "sites": sites, "libelle": perimeter_label(structure, sites),
-                   "salarie": salarie, "dispositifs": dispositifs, **extras},
+                   "salarie": salarie, "dispositifs": dispositifs, **extras, **_rule_and_targets(release, sub, annee)},
         provenance=dict(release.provenance),
         annees_avec_sorties=[int(y) for y in table.loc[table["sorties_examinees"] > 0, "annee"]],
     )
+
+
+def _rule_and_targets(release: ReleaseInputs, sub: Dataset, annee: int | None) -> dict:
+    """The variant of the exit rule, and the planned exit rates of the perimeter's conventions for ``annee``
+    (each with its annexe financière number: never a national reference)."""
+    out: dict = {"regle_sorties": release.regle}
+    planned = planned_exit_rates(sub, None if annee is None else [annee])
+    if len(planned):
+        out["taux_prevus"] = [{k: (None if pd.isna(v) else (int(v) if k == "annee" else v)) for k, v in row.items()}
+                              for row in planned.to_dict("records")]
+    return out
 
 
 def save_context(ctx: BriefContext, directory: Path) -> Path:

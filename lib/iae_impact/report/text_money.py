@@ -35,6 +35,9 @@ def aid_remarks(table: pd.DataFrame) -> list[str]:
         notes.append("Sans convention, aide au poste estimée = ETP réalisés × montant socle en vigueur"
                      f"{part} ; montants socle : data/reference/aide_au_poste.csv, moyenne pondérée par les jours "
                      "de validité de chaque montant dans l'année.")
+    for shared in table.attrs.get("conventions_structure") or []:
+        if shared["part_perimetre"] < 1:
+            notes.append(structure_convention_text(shared))
     years = table.attrs.get("annees_inconnues") or []
     if years:
         notes.append("Aide au poste inconnue pour " + ", ".join(map(str, years))
@@ -184,6 +187,24 @@ def _sentences(m: dict, sorties_dynamiques: int, sd_hidden: bool, seuil: int) ->
 
 
 
+def structure_convention_text(shared: dict) -> str:
+    """How a perimeter's aid was taken from a convention covering its whole structure (empty site)."""
+    amount = "" if shared["aide_au_poste_eur"] is None else f" ({format_eur(shared['aide_au_poste_eur'])} d'aide au poste)"
+    if shared["part_perimetre"] <= 0:
+        return (f"La convention {shared['dispositif']} {shared['annee']} de {shared['structure']} couvre toute la "
+                f"structure{amount} : ce périmètre n'a pas d'ETP réalisés cette année, il n'en reçoit aucune part.")
+    return (f"La convention {shared['dispositif']} {shared['annee']} de {shared['structure']} couvre toute la "
+            f"structure{amount} : ce périmètre en reçoit {format_rate(shared['part_perimetre'], 1)}, sa part des ETP "
+            "réalisés par la structure cette année ; chaque euro n'est compté qu'une fois.")
+
+
+def structure_convention_sentences(figures: MoneyFigures) -> list[str]:
+    """The brief's sentence when its aid is a share of a convention covering the whole structure."""
+    attrs = figures.aide.attrs if figures.aide is not None else {}
+    return [structure_convention_text(s) for s in attrs.get("conventions_structure") or []
+            if s["annee"] == figures.annee and s["part_perimetre"] < 1]
+
+
 def not_estimated_text(figures: MoneyFigures) -> str | None:
     """Why the avoided costs are not estimated, in French (None when they are)."""
     code = figures.non_estimes
@@ -231,4 +252,9 @@ def money_section(figures: MoneyFigures, structure: str | None, sites: list[str]
     }
     result["phrases"] = _sentences(result, figures.sorties_dynamiques, figures.sorties_dynamiques_masquees,
                                    figures.seuil)
+    shared = structure_convention_sentences(figures)
+    if shared:  # a site's share of a convention covering its whole structure: said, in the data and the brief
+        result["conventions_structure"] = [s for s in figures.aide.attrs["conventions_structure"]
+                                           if s["annee"] == figures.annee]
+        result["phrases"] += shared
     return result

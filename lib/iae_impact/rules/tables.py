@@ -43,13 +43,24 @@ def load_exit_motives() -> pd.DataFrame:
 
 @lru_cache(maxsize=1)
 def load_dispositifs() -> pd.DataFrame:
-    """Dispositifs with their exit-examination rule and hours per full-time equivalent."""
+    """Dispositifs, whether they employ people, and their hours per full-time equivalent."""
     df = read_reference_csv("dispositifs.csv")
     df["salarie"] = _yes(df["salarie"])
     df["heures_par_etp_verifie"] = _yes(df["heures_par_etp_verifie"])
-    df["seuil_examen"] = pd.to_numeric(df["seuil_examen"]).astype(float)
     df["heures_par_etp"] = pd.to_numeric(df["heures_par_etp"].replace("", None)).astype(float)
     return df.set_index("dispositif", drop=False)
+
+
+@lru_cache(maxsize=1)
+def load_exit_rules() -> pd.DataFrame:
+    """The exit-examination rules, one row per variant and dispositif (``regles_sortie.csv``): ``regle``
+    (``duree_mois_calendaires``, ``duree_mois_jours``, ``heures_parcours``, ``heures_annee_sortie``,
+    ``aucune``), ``seuil``, ``heures_annee_sortie_min``, ``defaut`` (the default variant), ``libelle``."""
+    df = read_reference_csv("regles_sortie.csv")
+    df["defaut"] = _yes(df["defaut"])
+    df["seuil"] = pd.to_numeric(df["seuil"]).astype(float)
+    df["heures_annee_sortie_min"] = pd.to_numeric(df["heures_annee_sortie_min"]).astype(float)
+    return df
 
 
 @lru_cache(maxsize=1)
@@ -84,6 +95,19 @@ def load_national_references() -> pd.DataFrame:
 def load_education_levels() -> pd.DataFrame:
     """ASP education level codes (niveau de formation) with their group (``groupe``)."""
     return read_reference_csv("niveaux_formation.csv")
+
+
+@lru_cache(maxsize=1)
+def load_spellings() -> pd.DataFrame:
+    """Every accepted variant of a header or a coded value (``graphies.csv``): ``type`` (``entete``, ``unite``,
+    ``mot_quantite``, ``oui_non``, ``rsa``, ``qpv``, ``sexe``, ``duree_ft``, ``dispositif``, ``niveau_formation``,
+    ``motif``), ``portee`` (sheets of a header), ``graphie`` (as written), ``valeur`` (what it means), ``effet``
+    (``accepte``, ``signale``: accepted and named in a warning, ``refuse``: refused with ``remarque``)."""
+    df = read_reference_csv("graphies.csv")
+    unknown = sorted(set(df["effet"]) - {"accepte", "signale", "refuse"})
+    if unknown:
+        raise ValueError(f"graphies.csv : effet inconnu {', '.join(unknown)} (attendus : accepte, signale, refuse)")
+    return df
 
 
 @lru_cache(maxsize=1)

@@ -28,6 +28,7 @@ from ..base.outputs import EspaceDisqueInsuffisant, disk_full_message, is_disk_f
 from ..base.paths import PROJECT_ROOT, resolve
 from ..data.ingest import read_dataset
 from ..data.model import Dataset
+from ..data.selection import known_names
 from ..report.context import ReleaseInputs, perimeter_years, prepare_context, save_context
 from ..report.export import html_to_pdf, notebook_to_html
 from ..report.text_disclosure import nested_warning
@@ -160,11 +161,14 @@ def check_against_data(config: NotesConfig, dataset: Dataset) -> None:
     years: dict[tuple, list[int]] = {}  # perimeter -> years with indicators (as the brief computes them)
     problems = []
     for n in config.notes:
-        unknown = sorted(set(n.sites or []) - sites)
+        of = set(p.loc[p["structure"].eq(n.structure), "site"]) if n.structure else sites
+        unknown = sorted(set(n.sites or []) - of)
         if n.structure and n.structure not in structures:
-            problems.append(f"note « {n.id} » : structure inconnue dans les données : {n.structure}")
+            problems.append(f"note « {n.id} » : structure inconnue dans les données : {n.structure} "
+                            f"({known_names('structures', structures)})")
         elif unknown:
-            problems.append(f"note « {n.id} » : site(s) inconnu(s) dans les données : {', '.join(unknown)}")
+            problems.append(f"note « {n.id} » : site(s) inconnu(s) dans les données : {', '.join(unknown)} "
+                            f"({known_names('sites' + (' de cette structure' if n.structure else ''), of)})")
         else:
             key = (n.structure, tuple(n.sites or ()))
             if key not in years:
@@ -201,7 +205,7 @@ def run_notes(config_path: str | Path = DEFAULT_CONFIG, out: str | Path = DEFAUL
         # What every brief shares, computed once, with the masks of the whole release (briefs and standard
         # tables linked)
         release = ReleaseInputs.of(dataset, seuil=config.seuil_secret,
-                                   briefs=[(n.structure, n.sites) for n in config.notes])
+                                   briefs=[(n.structure, n.sites) for n in config.notes], regle=config.regle_sorties)
         perimeters = {n.id: (n.structure, n.sites) for n in config.notes}
         for warning in nested_warning(nested_perimeters(release.masks, perimeters)):
             say(warning)
@@ -257,7 +261,7 @@ def _submit(pool: Executor, n: NoteEntry, config: NotesConfig, release: ReleaseI
     built.mkdir(parents=True)
     common = {"id_note": n.id, "annee": n.annee, "structure": n.structure, "sites": n.sites,
               "destinataire": n.destinataire.model_dump(), "demandes": n.demandes,
-              "seuil_secret": config.seuil_secret}
+              "seuil_secret": config.seuil_secret, "regle": release.regle}
     parameters = {**common, "donnees": config.donnees, "contexte": str(context), "sortie": str(built)}
     published = {**common, "donnees": run_info["donnees"], "contexte": None, "sortie": "."}
     try:

@@ -10,17 +10,22 @@ from pathlib import Path
 
 from ..analysis.release import linked_suppression
 from ..base.outputs import atomic_directory, write_json, write_table
+from ..base.paths import REPORTS_DIR, resolve, user_path
 from ..data.demo import write_demo
 from ..data.ingest import read_dataset
 from ..data.model import DonneesInvalides
 from ..data.pseudonym import KeyError_
 from ..data.schema import publishable_grouping
 from ..data.template import write_template
+from ..rules.exits import default_exit_rule, exit_rule, exit_rule_variants
 from ..rules.secrecy import DEFAULT_THRESHOLD
-from .batch import run_notes
+from .batch import DEFAULT_CONFIG, run_notes
 from .notes_config import weak_threshold_message
 from .runner import run_notebook
 
+#: The data of the notebooks when none is given: the demo, named as the project names it (a notebook's
+#: parameters are taken from the project's root).
+DEFAULT_NOTEBOOK_DATA = "data/demo/fictif"
 #: Standard tables written by ``indicateurs``: file stem -> grouping columns.
 STANDARD_TABLES = {
     "indicateurs_ensemble": [],
@@ -37,7 +42,7 @@ def _say(message: str) -> None:
 
 def _read(path: str, pseudonymiser: bool = True):
     _say(f"Lecture et validation de {path}…")
-    dataset = read_dataset(path, pseudonymiser=pseudonymiser)
+    dataset = read_dataset(user_path(path), pseudonymiser=pseudonymiser)
     for b in dataset.bilan:
         _say(f"  {b.fichier} / {b.feuille} : {b.lignes_lues} lignes lues, {b.lignes_acceptees} acceptées, "
              f"{b.lignes_rejetees} rejetées")
@@ -55,6 +60,7 @@ def cmd_verifier(args: argparse.Namespace) -> int:
 
 def cmd_indicateurs(args: argparse.Namespace) -> int:
     par = publishable_grouping(args.par) if args.par else []  # before reading: a refused --par costs nothing
+    regle = exit_rule(args.regle)
     weak = weak_threshold_message(args.seuil_secret)
     if weak:
         _say(f"avertissement — {weak}.")
@@ -62,11 +68,11 @@ def cmd_indicateurs(args: argparse.Namespace) -> int:
     tables = dict(STANDARD_TABLES)
     if par:
         tables["indicateurs_" + "_".join(par)] = par
-    out = Path(args.out)
+    out = _out(args.out, "indicateurs")
     masked: dict[str, int] = {}
     # One release: every table masked with the others (secret statistique on linked tables)
     release = linked_suppression(dataset, args.seuil_secret, groupings=[par] if par else [],
-                                 inclure_non_salaries=args.non_salaries)
+                                 inclure_non_salaries=args.non_salaries, regle=regle)
     with atomic_directory(out) as tmp:
         for i, (stem, by) in enumerate(tables.items(), start=1):
             _say(f"[{i}/{len(tables)}] {stem}")
@@ -75,6 +81,7 @@ def cmd_indicateurs(args: argparse.Namespace) -> int:
             write_table(suppression.table, tmp, stem)
         write_json(tmp / "bilan.json", {
             "seuil_secret": args.seuil_secret,
+            "regle_sorties": {"variante": regle, "libelle": exit_rule_variants()[regle]},
             "cellules_masquees": masked,
             "source": dataset.source,
             "empreinte_donnees": dataset.empreinte,
@@ -88,13 +95,13 @@ def cmd_indicateurs(args: argparse.Namespace) -> int:
 
 
 def cmd_modele(args: argparse.Namespace) -> int:
-    path = write_template(args.fichier, remplacer=args.remplacer)
+    path = write_template(user_path(args.fichier), remplacer=args.remplacer)
     _say(f"Modèle écrit : {path}")
     return 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    paths = write_demo(args.out) if args.out else write_demo()
+    paths = write_demo(user_path(args.out)) if args.out else write_demo()
     _say(f"Données fictives écrites : {', '.join(str(p) for p in paths)}")
     return 0
 
@@ -103,12 +110,15 @@ def cmd_carnets(args: argparse.Namespace) -> int:
     from papermill.exceptions import PapermillExecutionError  # papermill is loaded only to run notebooks
 
     names = args.noms or ["01_donnees", "02_indicateurs"]
+    donnees = str(user_path(args.donnees)) if args.donnees else DEFAULT_NOTEBOOK_DATA
+    out = _out(args.out, "carnets")
+    sortie = str(out) if args.out else "reports/carnets"  # the project's folder, named as the project names it
     failed = 0
     for i, name in enumerate(names, start=1):
         start = time.perf_counter()
         _say(f"[{i}/{len(names)}] exécution du carnet {name}…")
         try:
-            path = run_notebook(name, {"donnees": args.donnees, "sortie": args.out}, args.out)
+            path = run_notebook(name, {"donnees": donnees, "sortie": sortie}, out)
         except PapermillExecutionError as exc:
             failed += 1
             _say(f"      échec à la cellule {exc.exec_count} : {exc.ename} : {exc.evalue}")
@@ -121,14 +131,20 @@ def cmd_carnets(args: argparse.Namespace) -> int:
 
 def cmd_notes(args: argparse.Namespace) -> int:
     start = time.perf_counter()
-    results = run_notes(args.config, args.out, jobs=args.jobs, scheduler=args.scheduler, say=_say,
-                        remplacer=args.remplacer)
+    config = user_path(args.config) if args.config else resolve(DEFAULT_CONFIG)
+    out = _out(args.out, "notes")
+    results = run_notes(config, out, jobs=args.jobs, scheduler=args.scheduler, say=_say, remplacer=args.remplacer)
     failed = [r for r in results if not r.ok]
     _say(f"{len(results) - len(failed)} note(s) produite(s) sur {len(results)} en "
-         f"{time.perf_counter() - start:.1f} s ; index : {Path(args.out) / 'index.html'}")
+         f"{time.perf_counter() - start:.1f} s ; index : {out / 'index.html'}")
     for r in failed:
         _say(f"  ÉCHEC {r.id} — {r.message}")
     return 1 if failed else 0
+
+
+def _out(given: str | None, default: str) -> Path:
+    """An output folder: the one the user gave, from the current folder; else the project's ``reports/<default>``."""
+    return user_path(given) if given else REPORTS_DIR / default
 
 
 def _jobs(text: str) -> int:
@@ -156,7 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("indicateurs", help="calcule les indicateurs et les écrit (CSV, CSV français, parquet)")
     p.add_argument("chemin", help="classeur XLSX ou dossier de fichiers CSV")
-    p.add_argument("--out", default="reports/indicateurs", help="dossier de sortie (défaut : reports/indicateurs)")
+    p.add_argument("--out", default=None, help="dossier de sortie (défaut : reports/indicateurs du projet)")
     p.add_argument("--par", nargs="+", metavar="COLONNE",
                    help="regroupement supplémentaire (ex. : site action) ; seules les colonnes publiables sont "
                         "acceptées (lieux, dispositif, action : la liste est donnée en cas de refus)")
@@ -164,6 +180,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="inclut les programmes non salariés (accompagnement) dans les tableaux")
     p.add_argument("--seuil-secret", type=int, default=DEFAULT_THRESHOLD, metavar="N",
                    help="masque toute cellule de moins de N personnes, avec secret secondaire (défaut : 5)")
+    p.add_argument("--regle", default=None, metavar="VARIANTE",
+                   help="variante de la règle d'examen des sorties (data/reference/regles_sortie.csv) : "
+                        + ", ".join(f"{k} = {v}" for k, v in exit_rule_variants().items()) + " ; défaut : "
+                        + default_exit_rule())
     p.set_defaults(func=cmd_indicateurs)
 
     p = sub.add_parser("modele", help="écrit le classeur Excel à remplir")
@@ -173,12 +193,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_modele)
 
     p = sub.add_parser("demo", help="régénère les données fictives de démonstration (graine fixe)")
-    p.add_argument("--out", help="dossier de sortie (défaut : data/demo/fictif)")
+    p.add_argument("--out", help="dossier de sortie (défaut : data/demo/fictif du projet)")
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("notes", help="produit toutes les notes de plaidoyer (HTML et PDF) d'un fichier de configuration")
-    p.add_argument("--config", default="config/notes.yaml", help="configuration (défaut : config/notes.yaml)")
-    p.add_argument("--out", default="reports/notes", help="dossier de sortie (défaut : reports/notes)")
+    p.add_argument("--config", default=None, help="configuration (défaut : config/notes.yaml du projet) ; ses chemins "
+                   "relatifs partent du dossier de la configuration")
+    p.add_argument("--out", default=None, help="dossier de sortie (défaut : reports/notes du projet)")
     p.add_argument("--jobs", type=_jobs, default=None, metavar="N",
                    help="noyaux en parallèle, au moins 1 (défaut : un par cœur, jamais plus que de notes)")
     p.add_argument("--scheduler", default=None, metavar="ADRESSE",
@@ -190,8 +211,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("carnets", help="exécute les carnets paramétrés (papermill)")
     p.add_argument("noms", nargs="*", help="carnets à exécuter (défaut : 01_donnees 02_indicateurs)")
-    p.add_argument("--donnees", default="data/demo/fictif", help="données (défaut : la démonstration fictive)")
-    p.add_argument("--out", default="reports/carnets", help="dossier de sortie (défaut : reports/carnets)")
+    p.add_argument("--donnees", default=None, help="données (défaut : la démonstration fictive du projet)")
+    p.add_argument("--out", default=None, help="dossier de sortie (défaut : reports/carnets du projet)")
     p.set_defaults(func=cmd_carnets)
     return parser
 

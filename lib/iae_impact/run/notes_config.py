@@ -10,8 +10,9 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from ..base.paths import resolve
+from ..base.paths import resolve, user_path
 from ..rules.calendar import YEAR_MAX, YEAR_MIN
+from ..rules.exits import exit_rule
 from ..rules.secrecy import DEFAULT_THRESHOLD, MINIMUM_THRESHOLD
 from .params import Destinataire, french_error
 
@@ -95,7 +96,14 @@ class NotesConfig(BaseModel):
 
     donnees: str
     seuil_secret: int = Field(DEFAULT_THRESHOLD, le=100)
+    #: Variant of the exit-examination rule (``data/reference/regles_sortie.csv``; None: the written rule).
+    regle_sorties: str | None = None
     notes: list[NoteEntry] = Field(..., min_length=1)
+
+    @field_validator("regle_sorties")
+    @classmethod
+    def _known_rule(cls, value: str | None) -> str | None:
+        return value if value is None else exit_rule(value)
 
     @field_validator("seuil_secret")
     @classmethod
@@ -120,7 +128,8 @@ class NotesConfig(BaseModel):
 
 
 def load_config(path: str | Path) -> NotesConfig:
-    """Read and validate the batch configuration; ValueError with every problem in French."""
+    """Read and validate the batch configuration; ValueError with every problem in French. A relative path
+    in it (``donnees``) is taken from the configuration's own folder, and made absolute here."""
     path = resolve(path)
     if not path.exists():
         raise ValueError(f"fichier de configuration introuvable : {path}")
@@ -129,7 +138,7 @@ def load_config(path: str | Path) -> NotesConfig:
     except yaml.YAMLError as exc:
         raise ValueError(f"{path.name} n'est pas un YAML valide : {exc}") from None
     try:
-        return NotesConfig.model_validate(raw)
+        config = NotesConfig.model_validate(raw)
     except ValidationError as exc:
         problems = []
         for e in exc.errors():
@@ -138,3 +147,5 @@ def load_config(path: str | Path) -> NotesConfig:
             field = ".".join(str(x) for x in loc[2:] if not isinstance(x, int)) if where else ".".join(map(str, loc))
             problems.append(" ".join(x for x in (where, field) if x) + f" : {french_error(e, 'champ inconnu')}")
         raise ValueError(f"configuration {path.name} invalide :\n- " + "\n- ".join(problems)) from None
+    config.donnees = str(user_path(config.donnees, base=path.parent))
+    return config

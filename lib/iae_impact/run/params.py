@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from ..base.paths import resolve
 from ..rules.calendar import YEAR_MAX, YEAR_MIN
+from ..rules.exits import exit_rule
 from ..rules.secrecy import DEFAULT_THRESHOLD
 
 
@@ -35,6 +36,11 @@ class DonneesParameters(NotebookParameters):
     seuil_secret: int = Field(DEFAULT_THRESHOLD, ge=1, le=100, description="Effectif minimal d'une cellule publiée.")
 
 
+def _known_exit_rule(value: str | None) -> str | None:
+    """A variant of the exit rule of ``data/reference/regles_sortie.csv`` (None: the default)."""
+    return value if value is None else exit_rule(value)
+
+
 class IndicateursParameters(NotebookParameters):
     """``02_indicateurs``: indicators across sites and years."""
 
@@ -42,6 +48,13 @@ class IndicateursParameters(NotebookParameters):
     structure: str | None = Field(None, description="Structure retenue (toutes si vide).")
     sites: list[str] | None = Field(None, description="Sites retenus (tous si vide).")
     seuil_secret: int = Field(DEFAULT_THRESHOLD, ge=1, le=100, description="Effectif minimal d'une cellule publiée.")
+    regle: str | None = Field(None, description="Variante de la règle d'examen des sorties (regles_sortie.csv ; "
+                                                "défaut : la règle écrite).")
+
+    @field_validator("regle")
+    @classmethod
+    def _regle(cls, value: str | None) -> str | None:
+        return _known_exit_rule(value)
 
     @field_validator("annees")
     @classmethod
@@ -72,6 +85,13 @@ class NoteParameters(NotebookParameters):
     destinataire: Destinataire
     demandes: list[str] = Field(..., min_length=1, description="Demandes de la structure, une par ligne.")
     seuil_secret: int = Field(DEFAULT_THRESHOLD, ge=1, le=100, description="Effectif minimal d'une cellule publiée.")
+    regle: str | None = Field(None, description="Variante de la règle d'examen des sorties (regles_sortie.csv ; "
+                                                "défaut : la règle écrite).")
+
+    @field_validator("regle")
+    @classmethod
+    def _regle(cls, value: str | None) -> str | None:
+        return _known_exit_rule(value)
 
 
 class ComparaisonsParameters(NotebookParameters):
