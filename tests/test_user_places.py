@@ -66,7 +66,7 @@ def _check(tmp_path, release, **note):
         {"id": "n", "annee": 2024, "destinataire": {"qualite": "Maire"}, "demandes": ["Une demande."], **note}]},
         allow_unicode=True), encoding="utf-8")
     with pytest.raises(ValueError) as exc:
-        check_against_data(load_config(config), release)
+        check_against_data(load_config(config), release.dataset)
     return str(exc.value)
 
 

@@ -132,7 +132,7 @@ def prepare_context(data: Dataset | ReleaseInputs, structure: str | None = None,
     A perimeter without any salaried dispositif (e.g. an accompaniment programme only) is described
     with its non-salaried participants, and the brief says "accompagnées" rather than "ont travaillé".
     """
-    release = data if isinstance(data, ReleaseInputs) else ReleaseInputs.of(data, regle)
+    release = data if isinstance(data, ReleaseInputs) else ReleaseInputs.of(data, regle=regle)
     sub = select_perimeter(release.dataset, structure=structure, sites=sites)
     salaried = is_salaried(sub.parcours["dispositif"])
     salarie = bool(salaried.any())
