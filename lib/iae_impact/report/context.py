@@ -68,10 +68,12 @@ class ReleaseInputs:
             self.masks = linked_suppression(self.dataset, seuil, briefs=[(structure, sites)])
         return self.masks.brief(structure, sites)
 
-    def impact(self, structure: str) -> dict | None:
-        if structure not in self._impact:
-            self._impact[structure] = brief_estimate(self.dataset, structure)
-        return self._impact[structure]
+    def impact(self, structure: str, annee: int | None = None) -> dict | None:
+        """The impact estimate of ``structure`` on the exits up to ``annee`` (computed once per pair)."""
+        key = (structure, annee)
+        if key not in self._impact:
+            self._impact[key] = brief_estimate(self.dataset, structure, annee)
+        return self._impact[key]
 
     def perimeter_exits(self, structure: str | None, sites: list[str] | None) -> pd.DataFrame:
         exits = self.exits
@@ -134,10 +136,9 @@ def prepare_context(data: Dataset | ReleaseInputs, structure: str | None = None,
     extras: dict = {"comparaison": None, "impact": None, "argent": None}
     if annee is not None and salarie:
         extras["comparaison"] = perimeter_vs_expected(release.exits, annee, structure=structure, sites=sites)
-        money = brief_money_figures(sub, annee, table, suppression, release.perimeter_exits(structure, sites))
-        extras["argent"] = None if money is None else money_section(money, structure, sites)
         if structure and not sites:  # the comparison group is recruited by a structure, not by a site
-            extras["impact"] = release.impact(structure)
+            extras["impact"] = release.impact(structure, annee)
+        extras["argent"] = _money(sub, annee, suppression, extras["impact"], structure, sites, table=table)
     return BriefContext(
         indicateurs=suppression.table,
         masque=suppression.masque,
@@ -148,6 +149,21 @@ def prepare_context(data: Dataset | ReleaseInputs, structure: str | None = None,
         provenance=dict(release.provenance),
         annees_avec_sorties=[int(y) for y in table.loc[table["sorties_examinees"] > 0, "annee"]],
     )
+
+
+def _money(sub: Dataset, annee: int, suppression: Suppression, impact: dict | None, structure: str | None,
+           sites: list[str] | None, table: pd.DataFrame | None = None, **options) -> dict | None:
+    """The money section: the additional exits come from the impact estimate only when its groups are
+    comparable (the brief then states it); otherwise the amounts are gross and the section says why."""
+    usable = impact if impact is not None and impact.get("comparable") else None
+    if impact is not None and usable is None:
+        why = "l'estimation d'impact n'est pas retenue : les deux groupes ne sont pas comparables"
+    elif sites:
+        why = "pas de groupe de comparaison pour un site : il est recruté par la structure"
+    else:
+        why = "pas de groupe de comparaison pour ce périmètre"
+    money = brief_money_figures(sub, annee, suppression, impact=usable, indicators=table, **options)
+    return None if money is None else money_section(money, structure, sites, sans_impact=why)
 
 
 def save_context(ctx: BriefContext, directory: Path) -> Path:
@@ -170,20 +186,18 @@ def load_context(directory: Path) -> BriefContext:
 
 
 def brief_money(dataset: Dataset, annee: int, structure: str | None = None, sites: list[str] | None = None,
-                modulation: float = 0.0, parametres_path: str | Path | None = None,
-                seuil: int = DEFAULT_THRESHOLD, release: ReleaseMask | None = None) -> dict | None:
-    """The « L'argent public » section of one perimeter and year, as a brief shows it (notebook 05): its
-    indicators computed once and masked as in the release (``release``, else the dataset's standard
-    release), then :func:`~iae_impact.analysis.money.brief_money_figures`.
+                parametres_path: str | Path | None = None, seuil: int = DEFAULT_THRESHOLD,
+                release: ReleaseMask | None = None) -> dict | None:
+    """The « L'argent public » section of one perimeter and year, exactly as its brief shows it (notebook 05
+    calls this; the brief's context calls the same :func:`_money`): the perimeter's table masked as in the
+    release (``release``, else the dataset's standard release), the impact estimate of a structure on the
+    exits up to ``annee``, then :func:`~iae_impact.analysis.money.brief_money_figures`.
     None for a perimeter without salaried dispositif or without activity in ``annee``."""
     sub = select_perimeter(dataset, structure=structure, sites=sites)
-    table = compute_indicators(sub)
     masks = release if release is not None and release.seuil == seuil else linked_suppression(dataset, seuil)
     atoms = masks.atoms_of(structure, sites, inclure_non_salaries=False)
     if not atoms:  # no salaried dispositif: no aide au poste
         return None
-    suppression = masks.suppression(atoms)
+    impact = brief_estimate(dataset, structure, annee) if structure and not sites else None
     options = {} if parametres_path is None else {"parametres_path": parametres_path}
-    figures = brief_money_figures(sub, annee, table, suppression, examined_exits(sub), modulation=modulation,
-                                  **options)
-    return None if figures is None else money_section(figures, structure, sites)
+    return _money(sub, annee, masks.suppression(atoms), impact, structure, sites, **options)
