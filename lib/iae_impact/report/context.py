@@ -37,6 +37,7 @@ from .text_money import money_section
 CONTEXT_TABLE = "indicateurs.parquet"
 CONTEXT_MASK = "masque.parquet"
 CONTEXT_META = "contexte.json"
+CONTEXT_PERIODS = "periodes.parquet"
 
 
 @dataclass
@@ -53,19 +54,21 @@ class ReleaseInputs:
     _impact: dict = field(default_factory=dict, repr=False)
 
     @classmethod
-    def of(cls, dataset: Dataset, seuil: int | None = None,
-           briefs: Sequence[tuple[str | None, Sequence[str] | None]] = ()) -> ReleaseInputs:
-        """With ``seuil``: the release's masks are computed now, for the standard perimeters and ``briefs``."""
+    def of(cls, dataset: Dataset, seuil: int | None = None, briefs: Sequence[tuple] = ()) -> ReleaseInputs:
+        """With ``seuil``: the release's masks are computed now, for the standard perimeters and ``briefs``
+        ((structure, sites, annee): a brief's perimeter is pooled over years when its year alone is too small)."""
         masks = None if seuil is None else linked_suppression(dataset, seuil, briefs=briefs)
         return cls(dataset, examined_exits(dataset), {"empreinte_donnees": dataset.empreinte,
                                                        "fictif": is_fictional(dataset), "version": __version__},
                    masks)
 
-    def suppression(self, structure: str | None, sites: list[str] | None, seuil: int) -> Suppression:
+    def suppression(self, structure: str | None, sites: list[str] | None, seuil: int,
+                    annee: int | None = None) -> Suppression:
         """The masked table of a brief's perimeter, as everywhere in the release (computed here, with this
-        perimeter added, when the release has no masks yet or another threshold)."""
+        perimeter added and pooled for ``annee`` when needed, when the release has no masks yet or another
+        threshold)."""
         if self.masks is None or self.masks.seuil != seuil or not self.masks.has_brief(structure, sites):
-            self.masks = linked_suppression(self.dataset, seuil, briefs=[(structure, sites)])
+            self.masks = linked_suppression(self.dataset, seuil, briefs=[(structure, sites, annee)])
         return self.masks.brief(structure, sites)
 
     def impact(self, structure: str, annee: int | None = None) -> dict | None:
@@ -96,6 +99,9 @@ class BriefContext:
     provenance: dict = field(default_factory=dict)
     #: Years with at least one examined exit (the trend chart names those whose rate is masked).
     annees_avec_sorties: list[int] = field(default_factory=list)
+    #: Pooled periods (one row per period, ``periode`` « 2022-2024 », oldest first), masked with the release;
+    #: None when each year says enough (:meth:`~iae_impact.analysis.release.ReleaseMask.pooled`).
+    periodes: pd.DataFrame | None = None
 
     @property
     def salarie(self) -> bool:
@@ -131,7 +137,8 @@ def prepare_context(data: Dataset | ReleaseInputs, structure: str | None = None,
     salaried = is_salaried(sub.parcours["dispositif"])
     salarie = bool(salaried.any())
     table = compute_indicators(sub, inclure_non_salaries=not salarie)
-    suppression = release.suppression(structure, sites, seuil)
+    suppression = release.suppression(structure, sites, seuil, annee)
+    pooled = release.masks.pooled(structure, sites)
     dispositifs = sorted(sub.parcours.loc[salaried | (not salarie), "dispositif"].unique())
     extras: dict = {"comparaison": None, "impact": None, "argent": None}
     if annee is not None and salarie:
@@ -148,6 +155,7 @@ def prepare_context(data: Dataset | ReleaseInputs, structure: str | None = None,
                    "salarie": salarie, "dispositifs": dispositifs, **extras},
         provenance=dict(release.provenance),
         annees_avec_sorties=[int(y) for y in table.loc[table["sorties_examinees"] > 0, "annee"]],
+        periodes=None if pooled is None else pooled.table.copy(),
     )
 
 
@@ -171,6 +179,8 @@ def save_context(ctx: BriefContext, directory: Path) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     ctx.indicateurs.to_parquet(directory / CONTEXT_TABLE, index=False)
     ctx.masque.to_parquet(directory / CONTEXT_MASK, index=False)
+    if ctx.periodes is not None:
+        ctx.periodes.to_parquet(directory / CONTEXT_PERIODS, index=False)
     meta = {"perimetre": ctx.perimetre, "provenance": ctx.provenance, "seuil": ctx.seuil, "detail": ctx.detail,
             "annees_avec_sorties": ctx.annees_avec_sorties}
     (directory / CONTEXT_META).write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
@@ -180,9 +190,11 @@ def save_context(ctx: BriefContext, directory: Path) -> Path:
 def load_context(directory: Path) -> BriefContext:
     directory = Path(directory)
     meta = json.loads((directory / CONTEXT_META).read_text(encoding="utf-8"))
+    periods = directory / CONTEXT_PERIODS
     return BriefContext(pd.read_parquet(directory / CONTEXT_TABLE), pd.read_parquet(directory / CONTEXT_MASK),
                         int(meta["seuil"]), meta["detail"], meta["perimetre"], meta["provenance"],
-                        [int(y) for y in meta["annees_avec_sorties"]])
+                        [int(y) for y in meta["annees_avec_sorties"]],
+                        pd.read_parquet(periods) if periods.exists() else None)
 
 
 def brief_money(dataset: Dataset, annee: int, structure: str | None = None, sites: list[str] | None = None,
