@@ -72,7 +72,7 @@ from ..rules.exits import dynamic_exit_columns, other_examined_columns
 from ..rules.profile import AGE_SHARES, PROFILE_SHARES
 from ..rules.secrecy import DEFAULT_THRESHOLD
 from .disclosure import DENOMINATOR, RELATIONS, Suppression, apply_disclosure
-from .indicators import compute_indicators, period_label, pooled_exits
+from .indicators import compute_indicators, pooled_exits
 
 ATOM_KEYS = ("structure", "site", "dispositif")
 #: Groupings of the standard outputs (``iae-impact indicateurs``, notebooks 02 and 05, the briefs).

@@ -151,17 +151,16 @@ def _aid_sentence(m: dict) -> str:
                 "vigueur dans les tables de référence.")
     etp = format_number(m["etp"], 1)
     low, high = m["modulation"]["bas"], m["modulation"]["haut"]
-    modulation = (f"plus une part modulée de {format_number(100 * low)} à {_modulation_text(high)} du socle, fixée "
-                  "par le préfet")
+    modulation = f"plus une part modulée de {format_number(100 * low)} à {_modulation_text(high)} fixée par le préfet"
     hours = m["heures_par_etp"]
     hours_text = "" if hours["bas"] == hours["haut"] else (
         f", de {format_number(hours['bas'])} à {format_number(hours['haut'])} heures par ETP selon les sources")
     if source == "conventions":
-        first = f"En {a}, l'aide au poste versée par l'État s'élève à {format_eur(aide['bas'])} selon les conventions ({etp} ETP réalisés)"
+        first = f"En {a}, l'aide au poste de l'État s'élève à {format_eur(aide['bas'])} selon les conventions ({etp} ETP réalisés)"
     elif source == "calcul":
-        socle = "" if m["socle_eur"] is None else f" ({format_eur(m['socle_eur'])} par poste à temps plein en {a})"
-        first = (f"En {a}, l'aide au poste versée par l'État est estimée {eur_range(aide['bas'], aide['haut'])} : "
-                 f"{etp} ETP réalisés × montant socle en vigueur{socle}, {modulation}{hours_text}")
+        socle = "" if m["socle_eur"] is None else f" de {format_eur(m['socle_eur'])} par poste"
+        first = (f"En {a}, l'aide au poste de l'État est estimée {eur_range(aide['bas'], aide['haut'])} "
+                 f"({etp} ETP réalisés × montant socle{socle}, {modulation}{hours_text})")
     else:
         first = (f"En {a}, l'aide au poste versée par l'État est {eur_range(aide['bas'], aide['haut'])} (conventions "
                  f"pour une partie des postes, ETP réalisés × montant socle pour les autres, {modulation}{hours_text} ; "
@@ -179,16 +178,16 @@ def _ratio_sentence(m: dict) -> str | None:
     per_person, per_etp, per_sd = m["par_personne_eur"], m["par_etp_eur"], m["par_sortie_dynamique_eur"]
     if per_person is None:
         return None
-    what, e = ("ce financement public", "") if m["autre_financement"] else ("cette aide", "e")
+    what, e, it = ("ce financement public", "", "il") if m["autre_financement"] else ("cette aide", "e", "elle")
     parts = [f"{eur_range(per_person['bas'], per_person['haut'], 'de')} par personne"]
     if per_etp is not None:
         parts.append(f"{eur_range(per_etp['bas'], per_etp['haut'], 'de')} par ETP")
     text = (f"Versé{e} pour les {format_number(m['personnes'])} personnes salariées de l'année, {what} représente "
             + " et ".join(parts))
     if per_sd is not None:
-        text += (f" ; rapporté{e} aux {format_number(m['sorties_dynamiques'])} sorties dynamiques de l'année, "
+        text += (f" ; rapporté{e} aux {format_number(m['sorties_dynamiques'])} sorties dynamiques, "
                  f"{eur_range(per_sd['bas'], per_sd['haut'], 'de')} par sortie dynamique "
-                 f"(un rapport, pas un coût par sortie : {what} finance aussi le travail des personnes encore en parcours)")
+                 f"(un rapport, pas un coût par sortie : {it} finance aussi les personnes encore en parcours)")
     elif m["sorties_dynamiques"] == 0:
         text += " ; aucune sortie dynamique cette année"
     return text + "."
@@ -210,13 +209,11 @@ def _avoided_sentences(m: dict) -> list[str]:
         sign = "+" if est["estimate"] >= 0 else ""
         zero = est["ci_bas"] <= 0
         who = (f"jusqu'à {_persons(n['haut'])}" if zero else f"entre {_persons(n['bas'])} et {_persons(n['haut'])}")
-        out = [f"Selon l'impact estimé ({sign}{_points(est['estimate'])} points [{_points(est['ci_bas'])} ; "
-               f"{_points(est['ci_haut'])}]), le parcours ajoute {who} personnes en emploi six mois après la sortie, "
-               f"sur les {format_number(m['sorties_examinees'])} sorties examinées de {a} : si cet emploi dure six mois, "
-               f"{money}."]
-        if zero:
-            out.append("L'intervalle de l'impact comprend zéro : les données ne permettent pas d'exclure qu'aucune "
-                       "dépense ne soit évitée.")
+        text = (f"Selon l'impact estimé ({sign}{_points(est['estimate'])} points [{_points(est['ci_bas'])} ; "
+                f"{_points(est['ci_haut'])}]), le parcours ajoute {who} personnes en emploi six mois après la sortie "
+                f"sur les {format_number(m['sorties_examinees'])} sorties examinées de {a} : si cet emploi dure six "
+                f"mois, {money}")
+        out = [text + (" ; l'impact pouvant être nul, ces montants peuvent l'être aussi." if zero else ".")]
     else:
         e = m["sorties_emploi"]
         who = (f"les {_persons(e['bas'])} personnes sorties vers un emploi en {a}" if m["sorties_emploi_exactes"] else
@@ -252,7 +249,8 @@ def _wide_text(m: dict) -> str | None:
 
 
 def assumptions_note(m: dict) -> str | None:
-    """The assumptions a brief's sentences invoke, compactly: value, source, reliability."""
+    """The assumptions a brief's sentences invoke, compactly: value and reliability (P primary source, S
+    secondary, U unverified, Calc computed by the project); the sources are in data/reference."""
     h = m.get("hypotheses_valeurs")
     if not h:
         return None
@@ -262,29 +260,28 @@ def assumptions_note(m: dict) -> str | None:
         hours = m["heures_par_etp"]
         hours_text = (format_number(hours["bas"]) if hours["bas"] == hours["haut"]
                       else f"{format_number(hours['bas'])} à {format_number(hours['haut'])}")
-        parts.append(f"aide au poste : montant socle de l'arrêté en vigueur [S], {hours_text} h par ETP "
-                     f"({h['source_heures']}), part modulée de {format_number(100 * m['modulation']['bas'])} à "
+        parts.append(f"socle de l'arrêté en vigueur [S], {hours_text} h par ETP ({h['source_heures']}), part "
+                     f"modulée de {format_number(100 * m['modulation']['bas'])} à "
                      f"{_modulation_text(m['modulation']['haut'])} [S]")
     if m["rsa_evite_eur"] is not None:
         share = h["part_rsa"]
-        share_text = (f"part au RSA {format_rate(share['valeur'])} ({format_number(share['avec'])} des "
-                      f"{format_number(share['sur'])} personnes salariées en {a}, données de la structure)"
+        share_text = (f"{format_rate(share['valeur'])} au RSA ({format_number(share['avec'])} des "
+                      f"{format_number(share['sur'])} personnes salariées, données)"
                       if share["origine"] == "donnees" else
-                      f"part au RSA {format_rate(share['bas'])} à {format_rate(share['haut'])} (DARES) [S]")
-        parts += [f"RSA {format_number(h['rsa_mensuel_eur'], 2)}{NBSP}€ par mois en moyenne en {a} [P]",
-                  f"part versée {format_rate(h['part_rsa_versee']['bas'])} à {format_rate(h['part_rsa_versee']['haut'])}"
-                  " (forfait logement) [Calc]", share_text,
-                  f"SMIC horaire {_smic_short(a)} [P]",
-                  f"{format_number(h['heures_mensuelles']['bas'], 2)} à {format_number(h['heures_mensuelles']['haut'], 2)}"
-                  " h par mois (durée inconnue) [U]",
-                  f"cotisations {format_rate(h['taux_cotisations']['bas'], 1)} à "
+                      f"{format_rate(share['bas'])} à {format_rate(share['haut'])} au RSA [S]")
+        versee = h["part_rsa_versee"]
+        parts += [f"RSA {format_number(h['rsa_mensuel_eur'], 2)}{NBSP}€ par mois en {a} [P], versé à "
+                  f"{format_number(100 * versee['bas'])} à {format_rate(versee['haut'])} (forfait logement) [Calc]",
+                  share_text, f"SMIC {_smic_short(a)} [P]",
+                  f"{format_number(h['heures_mensuelles']['bas'], 2)} à "
+                  f"{format_number(h['heures_mensuelles']['haut'], 2)} h par mois [U]",
+                  f"cotisations {format_number(100 * h['taux_cotisations']['bas'], 1)} à "
                   f"{format_rate(h['taux_cotisations']['haut'], 1)} du brut [S]",
-                  f"{format_number(h['mois'])} mois d'emploi (horizon observé)"]
+                  f"{format_number(h['mois'])} mois d'emploi"]
     if not parts:
         return None
-    return ("Hypothèses (valeur, fiabilité : P source primaire, S secondaire, U non vérifiée) : " + " ; ".join(parts)
-            + ". Sources : data/reference du projet iae-impact (couts_evites.yaml, rsa.csv, smic.csv, "
-            "dispositifs.csv, aide_au_poste.csv).")
+    return ("Hypothèses [fiabilité : P source primaire, S secondaire, U non vérifiée, Calc calcul] : " + " ; ".join(parts)
+            + ". Sources : data/reference du projet iae-impact.")
 
 
 def _smic_short(annee: int) -> str:
@@ -318,8 +315,8 @@ def _assumption_values(figures: MoneyFigures) -> dict | None:
     if couts is None and figures.aide_bas is None:
         return None
     dispositifs = figures.dispositifs
-    out: dict = {"source_heures": "annexes financières ASP [P]" if all(
-        d in ("ACI", "AI") for d in dispositifs) else "sources de data/reference/dispositifs.csv"}
+    out: dict = {"source_heures": "annexes financières de l'État [P]" if all(
+        d in ("ACI", "AI") for d in dispositifs) else "voir dispositifs.csv"}
     if couts is None:
         return out
     first = couts.iloc[0]
