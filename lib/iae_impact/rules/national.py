@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import pandas as pd
+
 from .tables import load_comparisons, load_national_references
 
 
@@ -15,8 +17,8 @@ def national_reference(indicateur: str, annee: int, dispositifs: Sequence[str]) 
     intermédiaire's). None when no figure of a close definition and of the same dispositif exists."""
     rules = load_comparisons()
     wanted = set(dispositifs)
-    rule = rules[(rules["indicateur"] == indicateur)
-                 & [bool(wanted) and wanted <= set(d) for d in rules["dispositifs"]]]
+    fits = pd.Series([bool(wanted) and wanted <= set(d) for d in rules["dispositifs"]], index=rules.index)
+    rule = rules[(rules["indicateur"] == indicateur) & fits]
     if rule.empty:
         return None
     rule = rule.iloc[0]
