@@ -14,7 +14,6 @@ import pytest
 import yaml
 
 from iae_impact import money
-from iae_impact.base.fr import format_eur
 from iae_impact.base.paths import REFERENCE_DIR
 from iae_impact.report import charts, text_money
 from iae_impact.rules import tables as reference

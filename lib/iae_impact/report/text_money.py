@@ -399,3 +399,15 @@ def money_section(figures: MoneyFigures, structure: str | None, sites: list[str]
     result["phrases"] = sentences
     result["note"] = assumptions_note(result)
     return result
+
+
+def scenario_table(section: dict) -> pd.DataFrame:
+    """The scenarios of a money section (notebook 05): persons counted, RSA no longer paid, contributions, per
+    scenario, French-formatted (the two amounts side by side, never added)."""
+    if section.get("personnes_emploi") is None:
+        return pd.DataFrame({"Scénario": [], "Personnes en emploi": [], "RSA non versé (dépense évitée)": [],
+                             "Cotisations (recette nouvelle)": []})
+    return pd.DataFrame([{"Scénario": s, "Personnes en emploi": format_number(section["personnes_emploi"][s], 1),
+                          "RSA non versé (dépense évitée)": format_eur(section["rsa_evite_eur"][s]),
+                          "Cotisations (recette nouvelle)": format_eur(section["cotisations_eur"][s])}
+                         for s in SCENARIOS])
