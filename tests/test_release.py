@@ -272,3 +272,103 @@ def test_briefs_notebooks_and_indicateurs_show_the_same_mask(demo, release):
     brief_mask = release.brief(AMI, ["Narbonne"]).masque
     pd.testing.assert_frame_equal(by_site.masque.loc[narbonne].drop(columns=["structure", "site"])
                                   .reset_index(drop=True), brief_mask.reset_index(drop=True))
+
+
+# --- pooled periods (issue 14.4): a pooled cell is the sum of its years -------------------------------------------
+
+
+def _pooled_failures(dataset, published: dict[frozenset, pd.DataFrame], pooled: dict[frozenset, pd.DataFrame],
+                     seuil=SEUIL):
+    """Like :func:`failures` over the years of each pooled period at once: unknowns per atom, year and exit leaf;
+    equations: every published yearly exit cell of those years and every published pooled cell (the sum of its
+    years). Returns the masked yearly or pooled cells derivable or pinned narrower than ``seuil``."""
+    atom_table = compute_indicators(dataset, by=["structure", "site", "dispositif"], inclure_non_salaries=True)
+    atoms = sorted({tuple(r) for r in atom_table[["structure", "site", "dispositif"]].to_numpy()})
+    index = {a: i for i, a in enumerate(atoms)}
+    periods = {str(p) for t in pooled.values() for p in t["periode"]}
+    out = []
+    for label in sorted(periods):
+        first, _, last = label.partition("-")
+        years = list(range(int(first), int(last or first) + 1))
+        width, n_years = len(LEAVES), len(years)
+        n_vars = len(index) * n_years * width
+
+        def position(a, y, leaf):
+            return (index[a] * n_years + years.index(y)) * width + LEAVES.index(leaf)
+
+        truth = np.zeros(n_vars)
+        for _, r in atom_table[atom_table["annee"].isin(years)].iterrows():
+            a = tuple(r[["structure", "site", "dispositif"]])
+            for leaf in LEAVES:
+                truth[position(a, int(r["annee"]), leaf)] = r[leaf]
+        rows, hidden = [], []
+        for perimeter, table in published.items():
+            for y in years:
+                for name, parts in EXIT_CELLS.items():
+                    f = np.zeros(n_vars)
+                    for a in perimeter:
+                        for p in parts:
+                            f[position(a, y, p)] = 1.0
+                    shown, _ = _published(table, y, name)
+                    (rows if shown else hidden).append(f)
+        for perimeter, table in pooled.items():
+            row = table[table["periode"] == label]
+            if row.empty:
+                continue
+            for name, parts in EXIT_CELLS.items():
+                f = np.zeros(n_vars)
+                for a in perimeter:
+                    for y in years:
+                        for p in parts:
+                            f[position(a, y, p)] = 1.0
+                (hidden if pd.isna(row[name].iloc[0]) else rows).append(f)
+                if not pd.isna(row[name].iloc[0]):
+                    assert row[name].iloc[0] == pytest.approx(f @ truth)  # the pooled cell is the sum of its years
+        a = np.array(rows)
+        null = null_space(a)
+        out += [(label, why) for f in hidden if (why := _why(f, f @ truth, a, a @ truth, null, seuil))]
+    return out
+
+
+def test_pooled_periods_join_the_release_and_reveal_no_masked_cell(demo, briefs):
+    with_years = [(s, sites, 2024) for s, sites in briefs]
+    release = linked_suppression(demo, SEUIL, briefs=with_years)
+    pooled = {atoms_of(demo, s, sites): release.pooled(s, sites).table for s, sites in briefs
+              if release.pooled(s, sites) is not None}
+    assert atoms_of(demo, AMI, ["Bram"]) in pooled  # 15 persons, 8 exits: its year says nothing alone
+    bram = pooled[atoms_of(demo, AMI, ["Bram"])].set_index("periode")
+    assert not pd.isna(bram.loc["2022-2024", "taux_sorties_dynamiques"])  # the headline is published pooled
+    assert release.pooled(AMIE, None) is None  # AMIE's year is enough
+    published = {}
+    for by in ([], ["structure"], ["structure", "site"], ["structure", "dispositif"],
+               ["structure", "site", "dispositif"]):
+        t = release.grouped(by).table
+        for values, part in (t.groupby(by) if by else [((), t)]):
+            keys = dict(zip(by, values if isinstance(values, tuple) else (values,), strict=True))
+            atoms = atoms_of(demo, keys.get("structure"), [keys["site"]] if "site" in keys else None, salaried=True)
+            if "dispositif" in keys:
+                atoms = frozenset(a for a in atoms if a[2] == keys["dispositif"])
+            published[atoms] = part
+    for s, sites in briefs:
+        published[atoms_of(demo, s, sites)] = release.brief(s, sites).table
+    assert _pooled_failures(demo, published, pooled) == []
+    # the pooled cells masked on their own (as one more table, not linked) would leak
+    naive = {a: apply_disclosure(t.drop(columns=[c for c in t.columns if c.startswith("taux_")]), SEUIL,
+                                 keys=("periode",)).table for a, t in _raw_pools(demo, briefs, pooled).items()}
+    unlinked = linked_suppression(demo, SEUIL, briefs=briefs)
+    yearly = {**{k: v for k, v in published.items()},
+              **{atoms_of(demo, s, sites): unlinked.brief(s, sites).table for s, sites in briefs}}
+    assert _pooled_failures(demo, yearly, naive)
+
+
+def _raw_pools(demo, briefs, pooled):
+    from iae_impact.analysis.indicators import pooled_exits
+
+    out = {}
+    for s, sites in briefs:
+        atoms = atoms_of(demo, s, sites)
+        if atoms in pooled:
+            table, _ = alone(demo, s, sites)
+            periods = [tuple(range(int(p[:4]), int(p[-4:]) + 1)) for p in pooled[atoms]["periode"]]
+            out[atoms] = pooled_exits(table, periods)
+    return out
