@@ -277,6 +277,49 @@ def test_briefs_notebooks_and_indicateurs_show_the_same_mask(demo, release):
 # --- pooled periods (issue 14.4): a pooled cell is the sum of its years -------------------------------------------
 
 
+class _PoolSystem:
+    """The unknowns of one pooled period: per atom, year of the period and exit leaf, with their true values."""
+
+    def __init__(self, atom_table: pd.DataFrame, index: dict, label: str):
+        first, _, last = label.partition("-")
+        self.label, self.index = label, index
+        self.years = list(range(int(first), int(last or first) + 1))
+        self.truth = np.zeros(len(index) * len(self.years) * len(LEAVES))
+        for _, r in atom_table[atom_table["annee"].isin(self.years)].iterrows():
+            a = tuple(r[["structure", "site", "dispositif"]])
+            for leaf in LEAVES:
+                self.truth[self.position(a, int(r["annee"]), leaf)] = r[leaf]
+
+    def position(self, a, y, leaf) -> int:
+        return (self.index[a] * len(self.years) + self.years.index(y)) * len(LEAVES) + LEAVES.index(leaf)
+
+    def vector(self, atoms, years, parts) -> np.ndarray:
+        f = np.zeros(len(self.truth))
+        for a in atoms:
+            for y in years:
+                for p in parts:
+                    f[self.position(a, y, p)] = 1.0
+        return f
+
+
+def _pool_equations(system: _PoolSystem, published, pooled) -> tuple[list, list]:
+    """Published and hidden cells of the period: every yearly exit cell of its years, every pooled cell."""
+    rows, hidden = [], []
+    for perimeter, table in published.items():
+        for y in system.years:
+            for name, parts in EXIT_CELLS.items():
+                (rows if _published(table, y, name)[0] else hidden).append(system.vector(perimeter, [y], parts))
+    for perimeter, table in pooled.items():
+        row = table[table["periode"] == system.label]
+        for name, parts in EXIT_CELLS.items() if not row.empty else ():
+            f = system.vector(perimeter, system.years, parts)
+            shown = not pd.isna(row[name].iloc[0])
+            if shown:  # the pooled cell is the sum of its years
+                assert row[name].iloc[0] == pytest.approx(f @ system.truth)
+            (rows if shown else hidden).append(f)
+    return rows, hidden
+
+
 def _pooled_failures(dataset, published: dict[frozenset, pd.DataFrame], pooled: dict[frozenset, pd.DataFrame],
                      seuil=SEUIL):
     """Like :func:`failures` over the years of each pooled period at once: unknowns per atom, year and exit leaf;
@@ -285,48 +328,14 @@ def _pooled_failures(dataset, published: dict[frozenset, pd.DataFrame], pooled: 
     atom_table = compute_indicators(dataset, by=["structure", "site", "dispositif"], inclure_non_salaries=True)
     atoms = sorted({tuple(r) for r in atom_table[["structure", "site", "dispositif"]].to_numpy()})
     index = {a: i for i, a in enumerate(atoms)}
-    periods = {str(p) for t in pooled.values() for p in t["periode"]}
     out = []
-    for label in sorted(periods):
-        first, _, last = label.partition("-")
-        years = list(range(int(first), int(last or first) + 1))
-        width, n_years = len(LEAVES), len(years)
-        n_vars = len(index) * n_years * width
-
-        def position(a, y, leaf):
-            return (index[a] * n_years + years.index(y)) * width + LEAVES.index(leaf)
-
-        truth = np.zeros(n_vars)
-        for _, r in atom_table[atom_table["annee"].isin(years)].iterrows():
-            a = tuple(r[["structure", "site", "dispositif"]])
-            for leaf in LEAVES:
-                truth[position(a, int(r["annee"]), leaf)] = r[leaf]
-        rows, hidden = [], []
-        for perimeter, table in published.items():
-            for y in years:
-                for name, parts in EXIT_CELLS.items():
-                    f = np.zeros(n_vars)
-                    for a in perimeter:
-                        for p in parts:
-                            f[position(a, y, p)] = 1.0
-                    shown, _ = _published(table, y, name)
-                    (rows if shown else hidden).append(f)
-        for perimeter, table in pooled.items():
-            row = table[table["periode"] == label]
-            if row.empty:
-                continue
-            for name, parts in EXIT_CELLS.items():
-                f = np.zeros(n_vars)
-                for a in perimeter:
-                    for y in years:
-                        for p in parts:
-                            f[position(a, y, p)] = 1.0
-                (hidden if pd.isna(row[name].iloc[0]) else rows).append(f)
-                if not pd.isna(row[name].iloc[0]):
-                    assert row[name].iloc[0] == pytest.approx(f @ truth)  # the pooled cell is the sum of its years
+    for label in sorted({str(p) for t in pooled.values() for p in t["periode"]}):
+        system = _PoolSystem(atom_table, index, label)
+        rows, hidden = _pool_equations(system, published, pooled)
         a = np.array(rows)
         null = null_space(a)
-        out += [(label, why) for f in hidden if (why := _why(f, f @ truth, a, a @ truth, null, seuil))]
+        out += [(label, why) for f in hidden
+                if (why := _why(f, f @ system.truth, a, a @ system.truth, null, seuil))]
     return out
 
 

@@ -366,6 +366,11 @@ def trend_figure(f: BriefFigures):
     return fig, alt
 
 
+def hidden_years(f: BriefFigures) -> list[int]:
+    """Years up to the brief's with examined exits whose rate is masked (the trend note names them)."""
+    return [y for y in f.ctx.annees_avec_sorties if y <= f.annee and f.masked("taux_sorties_dynamiques", y)]
+
+
 def trend_note(f: BriefFigures) -> str:
     points, pooled = trend_points(f)
     unit = "période de trois ans" if pooled else "année"
@@ -377,7 +382,7 @@ def trend_note(f: BriefFigures) -> str:
         if hidden:
             text += f" Périodes non publiées (secret statistique) : {', '.join(hidden)}."
         return text
-    hidden = [y for y in f.ctx.annees_avec_sorties if y <= f.annee and f.masked("taux_sorties_dynamiques", y)]
+    hidden = hidden_years(f)
     if hidden:
         text += f" Années non publiées (moins de {f.seuil} sorties ou cellules masquées) : " + ", ".join(
             str(y) for y in hidden) + "."
@@ -575,6 +580,7 @@ def summary(f: BriefFigures, note_id: str) -> dict:
         "reperes": {k: None if v is None else {"valeur": v["valeur"], "annee": v["annee"]}
                     for k, v in references.items()},
         "niveau_confiance": 0.95,
+        "annees_non_publiees": hidden_years(f),
         "seuil_secret": f.seuil,
         "valeurs_masquees_annee": masked_in_year(f),
         "masques": sorted(c for c in columns if f.masked(c)),

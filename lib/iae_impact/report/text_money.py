@@ -284,9 +284,13 @@ def assumptions_note(m: dict) -> str | None:
             + ". Sources : data/reference du projet iae-impact.")
 
 
+MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+          "novembre", "décembre")
+
+
 def _smic_short(annee: int) -> str:
     rows = smic_in_force(annee)
-    return " puis ".join(f"{format_number(v, 2)}{NBSP}€" + ("" if i == 0 else f" au {d.day:d}/{d.month:d}")
+    return " puis ".join(f"{format_number(v, 2)}{NBSP}€" + ("" if i == 0 else f" à partir de {MONTHS[d.month - 1]}")
                          for i, (d, v, _t, _f) in enumerate(rows))
 
 
