@@ -30,7 +30,7 @@ MASKED = "non publié"
 CATEGORY_ROWS = [
     ("emploi_durable", "Emploi durable", "CDI, CDD ou intérim de 6 mois et plus, création d'entreprise"),
     ("emploi_transition", "Emploi de transition", "CDD ou intérim de moins de 6 mois, contrat aidé"),
-    ("sorties_positives", "Sorties positives", "formation qualifiante, embauche dans une autre structure d'insertion"),
+    ("sorties_positives", "Sorties positives", "formation qualifiante, autre structure d'insertion"),
     ("autres_sorties", "Autres sorties", "chômage, inactivité, sans nouvelles"),
 ]
 PROFILE_ROWS = [
@@ -252,7 +252,7 @@ def exits_table(f: BriefFigures) -> pd.DataFrame:
     row, period = _exits_source(f)
     rows = []
     examined = None if pd.isna(row["sorties_examinees"]) else float(row["sorties_examinees"])
-    head = _words(f)["exits"] + ("" if period is None else f" ({period})")
+    head = _words(f)["exits"] if period is None else period  # the legend says it is a pooled period
     for column, label, detail in CATEGORY_ROWS:
         v = None if pd.isna(row[column]) else float(row[column])
         share = MASKED if v is None or not examined else format_rate(v / examined)
@@ -540,10 +540,11 @@ def provenance_line(f: BriefFigures, generated: dt.date | None = None) -> str:
 def summary(f: BriefFigures, note_id: str) -> dict:
     """Headline numbers for resume.json: masked cells are null and listed. It holds every number the brief's
     sentences state (the pooled period, the impact's diagnostics, the money section's ranges and assumptions)."""
-    columns = ["personnes", "entrees", "heures", "etp", "sorties", "sorties_examinees", "sorties_dynamiques",
-               "emploi_durable", "emploi_transition", "sorties_positives", "autres_sorties",
-               "taux_sorties_dynamiques", "taux_sorties_dynamiques_ic_bas", "taux_sorties_dynamiques_ic_haut",
-               "taux_emploi_durable", *[c for s, _l in PROFILE_ROWS for c in (s, f"{s}_n")]]
+    columns = ["personnes", "entrees", "heures", "etp", "sorties", "sorties_examinees", "retraits",
+               "sorties_hors_seuil", "sorties_dynamiques", "emploi_durable", "emploi_transition", "sorties_positives",
+               "autres_sorties", "taux_sorties_dynamiques", "taux_sorties_dynamiques_ic_bas",
+               "taux_sorties_dynamiques_ic_haut", "taux_emploi_durable", "taux_emploi_durable_ic_bas",
+               "taux_emploi_durable_ic_haut", *[c for s, _l in PROFILE_ROWS for c in (s, f"{s}_n")]]
 
     def published(c: str) -> float | int | None:
         v = f.value(c)
