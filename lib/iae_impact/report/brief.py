@@ -441,7 +441,7 @@ def impact_sentences(f: BriefFigures) -> list[str]:
         overlap = est.get("part_hors_recouvrement")
         parts = []
         if failing:
-            parts.append("après pondération, ils diffèrent encore sur " + " et ".join(failing) + ", au-delà de la règle "
+            parts.append("après pondération, les deux groupes diffèrent encore sur " + " et ".join(failing) + ", au-delà de la règle "
                          f"d'équilibre du projet (différence standardisée d'au plus {format_number(est['seuil_equilibre'], 1)})")
         if overlap is not None and overlap > est["seuil_recouvrement"]:
             parts.append(f"{format_rate(overlap)} des personnes n'ont pas d'équivalent dans l'autre groupe")
