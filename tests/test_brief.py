@@ -45,8 +45,29 @@ def test_association_intermediaire_sentences(amie):
 def test_key_figures_carry_references_of_the_same_definition_only(amie):
     table = brief.key_figures_table(amie).set_index("Indicateur")
     assert _plain(table.loc["Taux de sorties dynamiques", "Repère national"]) == "60 % (objectif)"
-    assert table.loc["Personnes ayant travaillé", "Repère national"].startswith("pas de repère national")
+    assert table.loc["Personnes ayant travaillé", "Repère national"] == "—"
     assert "6 mois" not in " ".join(table["Repère national"])  # DARES 6-month rates are another measure
+
+
+def test_references_are_of_the_same_dispositif_only(demo, amie):
+    """Issue 14.3: the AI's 70 % women beside the AIs' 58 %, never the all-IAE 38 %; an ACI has none."""
+    profile = brief.profile_table(amie).set_index("Profil")
+    assert _plain(profile.loc["Femmes", "Repère national"]) == "58 % (ordre de grandeur, 2022)"
+    assert profile.loc["Moins de 26 ans", "Repère national"] == "—"  # the 25 % is all-IAE
+    aci = brief.BriefFigures(context.prepare_context(demo, "A.M.I. Aude (fictif)", annee=2024), 2024)
+    assert set(brief.profile_table(aci)["Repère national"]) == {"—"}
+
+
+def test_public_text_says_full_names_not_acronyms(demo, amie):
+    from iae_impact.report.brief import title_html
+
+    assert "association intermédiaire" in title_html(amie, {"qualite": "Député"})
+    aude = brief.BriefFigures(context.prepare_context(demo, "A.M.I. Aude (fictif)", annee=2024), 2024)
+    text = " ".join([*brief.key_sentences(aude), *brief.impact_sentences(aude), *brief.method_items(aude),
+                     title_html(aude, {"qualite": "x"})])
+    assert "atelier et chantier d'insertion" in text
+    for acronym in (" AI ", " ACI ", "(AI", "(ACI", " QPV", " RQTH", " SIAE", " ASP)"):
+        assert acronym not in text, acronym
 
 
 def test_context_round_trip(tmp_path, demo):
@@ -109,5 +130,47 @@ def test_structure_brief_with_a_comparison_group_shows_impact_with_its_caveat(de
 
 def test_accompaniment_brief_has_neither_comparison_nor_impact(demo):
     f = brief.BriefFigures(context.prepare_context(demo, "A.M.I. Aude (fictif)", ["Bram"], annee=2024), 2024)
-    assert brief.comparison_text(f).startswith("Sans objet") and brief.comparison_figure(f) is None
-    assert brief.impact_sentences(f) == []
+    assert brief.comparison_text(f) is None and brief.comparison_figure(f) is None  # the section is left out
+    assert brief.impact_sentences(f) == [] and brief.money_sentences(f) == []
+
+
+def test_accompaniment_has_its_own_outcome_words(demo):
+    """Issue 14.3: no « sorties examinées », no « taux d'emploi durable », no « 100 % bénéficiaires du RSA »."""
+    f = brief.BriefFigures(context.prepare_context(demo, "A.M.I. Aude (fictif)", ["Bram"], annee=2024), 2024)
+    text = " ".join([*brief.key_sentences(f), brief.exits_note(f), brief.trend_note(f),
+                     *brief.key_figures_table(f)["Indicateur"], *brief.profile_table(f)["Profil"]])
+    assert "fins d'accompagnement" in text.lower()
+    for word in ("sorties examinées", "Sorties examinées", "emploi durable", "Bénéficiaires du RSA"):
+        assert word not in text, word
+    assert any("bénéficiaires du RSA" in i for i in brief.method_items(f))  # said once, as its public
+
+
+def test_small_perimeter_publishes_its_pooled_headline(demo):
+    """Issue 14.4: Bram (15 persons, 8 exits in 2024) says its rate over 2022-2024, the trend shows periods, every
+    pooled cell is in the release (a pooled period is the sum of its years: tested in test_release)."""
+    f = brief.BriefFigures(context.prepare_context(demo, "A.M.I. Aude (fictif)", ["Bram"], annee=2024), 2024)
+    assert f.value("taux_sorties_dynamiques") is None  # the year alone says nothing
+    text = _plain(" ".join(brief.key_sentences(f)))
+    assert "de 2022 à 2024" in text and "%" in text
+    points, pooled = brief.trend_points(f)
+    assert pooled and list(points["periode"])[-1] == "2022-2024"
+    assert brief.exits_published(f)
+
+
+def test_a_bilan_shows_no_later_year(demo):
+    f = brief.BriefFigures(context.prepare_context(demo, "AMIE (fictif)", annee=2024), 2024)
+    points, pooled = brief.trend_points(f)
+    assert not pooled and points["annee"].max() == 2024 and 2025 in set(f.ctx.indicateurs["annee"])
+    assert f.ctx.perimetre["impact"]["annees_sorties"][-1] <= 2024
+
+
+def test_impact_says_zero_the_years_pooled_the_balance_and_the_follow_up_limit(demo):
+    f = brief.BriefFigures(context.prepare_context(demo, "AMIE (fictif)", annee=2024), 2024)
+    text = _plain(" ".join(brief.impact_sentences(f)))
+    assert "de 2017 à 2024" in text and "au profil comparable" in text
+    assert "les données ne permettent pas d'exclure l'absence d'effet" in text
+    assert "0,09" in text and "0,1" in text and "six mois après leur orientation" in text
+    aude = brief.BriefFigures(context.prepare_context(demo, "A.M.I. Aude (fictif)", annee=2024), 2024)
+    text = _plain(" ".join(brief.impact_sentences(aude)))
+    assert "au profil comparable" not in text and "points [" not in text  # no estimate is given
+    assert "quartier prioritaire de la politique de la ville (0,17)" in text and "(0,13)" in text

@@ -104,3 +104,21 @@ def test_index_opens_without_errors_and_links_reach_the_briefs(browser, run_dir)
         assert "KeyError" in body and "échec" in body
     finally:
         info["context"].close()
+
+
+def axe_violations(page) -> list[dict]:
+    """Serious and critical axe-core violations of a page (axe-core as bundled by axe-playwright-python)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [{"id": v["id"], "impact": v["impact"], "help": v["help"]}
+            for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+
+
+def test_brief_page_passes_axe_core(browser, run_dir):
+    """RGAA expectations checked by axe-core in Chromium: no serious or critical violation."""
+    info = open_page(browser, run_dir / ENTRIES[0]["id"] / "note.html")
+    try:
+        assert axe_violations(info["page"]) == []
+    finally:
+        info["context"].close()

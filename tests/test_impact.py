@@ -282,11 +282,27 @@ def test_structure_filter(demo):
 
 def test_brief_estimate(demo, results, frame):
     e = impact.brief_estimate(demo)
-    assert set(e) == {"methode", "estimate", "se", "ci_bas", "ci_haut", "n_traites", "n_temoins", "ecart_naif"}
+    assert set(e) >= {"methode", "estimate", "se", "ci_bas", "ci_haut", "n_traites", "n_temoins", "ecart_naif",
+                      "annees_sorties", "equilibre", "dms_max", "part_hors_recouvrement", "comparable"}
     assert e["estimate"] == pytest.approx(results["aipw"].estimate)
     assert (e["n_traites"], e["n_temoins"]) == (428, 700)
     assert e["ci_bas"] < e["estimate"] < e["ci_haut"]
     assert e["ecart_naif"] == pytest.approx(impact.naive_difference(frame))
+
+
+def test_brief_estimate_pools_the_years_up_to_the_brief_and_says_whether_groups_are_comparable(demo):
+    """Issue 14.2: a « Bilan 2024 » pools exits up to 2024 only and says which; « au profil comparable » only when
+    every standardised difference after weighting is at most 0,1 and overlap holds (Aude: QPV and RQTH fail)."""
+    amie = impact.brief_estimate(demo, "AMIE (fictif)", 2024)
+    assert amie["annees_sorties"] == [2017, 2024] and amie["comparable"] is True
+    assert amie["dms_max"] <= impact.BALANCE_MAX and amie["desequilibres"] == []
+    later = demo.parcours["date_sortie"].dt.year.gt(2024) & demo.parcours["structure"].eq("AMIE (fictif)")
+    frame = impact.build_comparison_frame(demo, "AMIE (fictif)", 2024)
+    assert impact.group_sizes(frame)[0] == amie["n_traites"] and later.any()
+    aude = impact.brief_estimate(demo, "A.M.I. Aude (fictif)", 2024)
+    assert aude["comparable"] is False
+    assert [d["covariable"] for d in aude["desequilibres"]] == ["qpv", "rqth"]
+    assert abs(aude["desequilibres"][0]["dms_apres"]) == pytest.approx(0.17, abs=0.005)
 
 
 def test_brief_estimate_without_comparison_group(demo):

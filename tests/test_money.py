@@ -1,4 +1,5 @@
-"""Public money: aide au poste (conventions or ETP x socle), cost per outcome, avoided-cost scenarios.
+"""Public money: aide au poste (conventions or ETP x socle, as a range), cost per outcome, avoided spending and
+new receipts apart (issue 14: SMIC by date, sourced hours per ETP, additional exits, published cells only).
 
 Expected values are computed by hand from the amounts of data/reference (aide_au_poste.csv, rsa.csv)
 and from parameter files written in tmp_path, so a change of couts_evites.yaml never breaks them.
@@ -13,7 +14,6 @@ import pytest
 import yaml
 
 from iae_impact import money
-from iae_impact.base.fr import format_eur
 from iae_impact.base.paths import REFERENCE_DIR
 from iae_impact.report import charts, text_money
 from iae_impact.rules import tables as reference
@@ -30,6 +30,7 @@ CDD_COURT = "Embauche en CDD (sans aide publique à l'emploi) de moins de 6 mois
 CHOMAGE = "Au chômage"
 AI_2024 = (305 * 1570 + 61 * 1619) / 366  # 1 Jan-31 Oct 2024 at 1 570 €, 1 Nov-31 Dec at 1 619 € (leap year)
 RSA_2024 = (91 * 607.75 + 275 * 635.71) / 366  # 1 Jan-31 Mar at 607,75 €, from 1 Apr at 635,71 €
+SMIC_2024 = (305 * 11.65 + 61 * 11.88) / 366  # décret du 20/12/2023, then décret n° 2024-951 from 1 Nov 2024
 
 
 def line(i: int, structure: str, motif: str = "", sortie: str = "20/12/2024", heures: float = 1607,
@@ -46,8 +47,7 @@ def write_parameters(tmp_path, name: str = "hypotheses.yaml", **changes) -> str:
     """A copy of couts_evites.yaml with round values (and ``changes``: name -> (bas, central, haut))."""
     data = yaml.safe_load((REFERENCE_DIR / "couts_evites.yaml").read_text(encoding="utf-8"))
     values = {
-        "part_rsa_sorties_emploi": (0.25, 0.5, 0.75), "part_en_emploi_6_mois": (0.4, 0.5, 0.6),
-        "mois_evites": (3, 6, 12), "part_rsa_versee": (1.0, 1.0, 1.0), "smic_horaire_brut_eur": (10, 10, 10),
+        "part_rsa_sorties_emploi": (0.25, 0.5, 0.75), "mois_evites": (6, 6, 6), "part_rsa_versee": (1.0, 1.0, 1.0),
         "heures_mensuelles_emploi": (100, 100, 100), "taux_cotisations": (0.2, 0.2, 0.2), **changes,
     }
     for key, (low, mid, high) in values.items():
@@ -151,48 +151,93 @@ def twelve_exits(make_dataset):
     return make_dataset(lines, header=HEADER)
 
 
-def hand_costs(n: int, p_rsa: float, p_emp: float, months: float) -> float:
-    rsa = n * p_rsa * p_emp * months * RSA_2024 * 1.0
-    contributions = n * p_emp * months * 10 * 100 * 0.2
-    return rsa + contributions
+def hand_spending(n: float, p_rsa: float, months: float = 6, paid: float = 1.0) -> float:
+    return n * p_rsa * months * RSA_2024 * paid
 
 
-def test_avoided_costs_match_hand_computation(twelve_exits, tmp_path):
-    couts = money.avoided_costs(twelve_exits, 2024, write_parameters(tmp_path))
-    assert list(couts.index) == ["bas", "central", "haut"]
-    assert (couts["sorties_emploi"] == 12).all() and couts["sorties_emploi_exact"].all()
-    assert (couts["origine_part_rsa"] == "parametre").all()
-    for s, (p_rsa, p_emp, months) in {"bas": (0.25, 0.4, 3), "central": (0.5, 0.5, 6),
-                                      "haut": (0.75, 0.6, 12)}.items():
-        assert couts.loc[s, "total_eur"] == pytest.approx(hand_costs(12, p_rsa, p_emp, months), rel=1e-12)
-    aide = 17 * 400 / ai_hours_per_etp() * AI_2024
-    assert couts.loc["central", "aide_au_poste_eur"] == pytest.approx(aide, rel=1e-9)
-    assert couts.loc["central", "ratio_aide_au_poste"] == pytest.approx(couts.loc["central", "total_eur"] / aide)
+def hand_receipts(n: float, months: float = 6, hours: float = 100, rate: float = 0.2) -> float:
+    return n * months * SMIC_2024 * hours * rate
 
 
-def test_a_parameter_file_change_scales_the_avoided_costs(twelve_exits, tmp_path):
-    base = money.avoided_costs(twelve_exits, 2024, write_parameters(tmp_path))
-    doubled = money.avoided_costs(twelve_exits, 2024, write_parameters(tmp_path, "x2.yaml", mois_evites=(6, 12, 24)))
-    for col in ("rsa_evite_eur", "cotisations_eur", "total_eur", "ratio_aide_au_poste"):
+def test_smic_by_date_weighted_by_days_and_sourced():
+    from iae_impact.rules.amounts import smic_for_year, smic_in_force
+
+    assert smic_for_year(2024) == pytest.approx(SMIC_2024, rel=1e-12)  # not 11,88 € for the whole year
+    assert smic_for_year(2025) == pytest.approx(11.88)
+    in_force = smic_in_force(2024)
+    assert [v for _d, v, _t, _f in in_force] == [11.65, 11.88]
+    assert "2024-951" in in_force[1][2] and {f for *_x, f in in_force} == {"P"}
+    table = reference.load_smic()
+    assert table["source"].str.len().gt(0).all() and table["fiabilite"].isin(["P", "S"]).all()
+
+
+def test_hours_per_etp_are_sourced_and_conflicting_sources_give_a_range():
+    from iae_impact.rules.dispositifs import hours_per_etp_range
+
+    table = reference.load_dispositifs()
+    assert hours_per_etp_range("AI") == (1607, 1607, 1607) and table.loc["AI", "fiabilite_heures"] == "P"
+    assert "fluxIAE_AnnexeFinanciere" in table.loc["AI", "source_heures"]
+    assert hours_per_etp_range("EI") == (1820, 1505, 1820)  # real annexes: 1 505 h; customary: 1 820 h
+
+
+def test_estimated_aid_is_a_range_of_part_modulee_and_hours(make_dataset, tmp_path):
+    lines = [line(i, "S", CDI, heures=1000) for i in range(6)]
+    lines += [line(i, "S", CHOMAGE, heures=1000) for i in range(6, 12)]
+    ai = money.brief_money(make_dataset(lines, header=HEADER), 2024, parametres_path=write_parameters(tmp_path))
+    etp = 12 * 1000 / 1607
+    assert ai["aide_au_poste_eur"]["bas"] == pytest.approx(etp * AI_2024, rel=1e-6)
+    assert ai["aide_au_poste_eur"]["haut"] == pytest.approx(etp * AI_2024 * 1.10, rel=1e-6)  # part modulée 10 %
+    assert "part modulée de 0 à 10" in ai["phrases"][0]
+    ei = [x.replace(";AI;", ";EI;") for x in lines]
+    m = money.brief_money(make_dataset(ei, header=HEADER), 2024, parametres_path=write_parameters(tmp_path))
+    socle = money.socle_for_year("EI", 2024)
+    assert m["aide_au_poste_eur"]["bas"] == pytest.approx(12000 / 1820 * socle, rel=1e-6)
+    assert m["aide_au_poste_eur"]["haut"] == pytest.approx(12000 / 1505 * socle * 1.10, rel=1e-6)
+    assert "1 505 à 1 820 heures par ETP" in m["phrases"][0].replace("\u202f", " ")
+
+
+def test_funding_per_person_per_etp_and_per_sortie_dynamique_each_said_for_what_it_is(twelve_exits, tmp_path):
+    m = money.brief_money(twelve_exits, 2024, parametres_path=write_parameters(tmp_path))
+    aid = m["aide_au_poste_eur"]
+    assert m["par_personne_eur"]["bas"] == pytest.approx(aid["bas"] / 17, abs=0.01)
+    assert m["par_etp_eur"]["haut"] == pytest.approx(aid["haut"] / m["etp"], abs=0.01)
+    assert m["par_sortie_dynamique_eur"]["bas"] == pytest.approx(aid["bas"] / 12, abs=0.01)
+    text = m["phrases"][1].replace("\u202f", " ")
+    assert "pour les 17 personnes salariées" in text and "par personne" in text and "par ETP" in text
+    assert "rapportée aux 12 sorties dynamiques" in text and "pas un coût par sortie" in text
+
+
+def test_avoided_spending_and_new_receipts_match_hand_computation_and_stay_apart(tmp_path):
+    persons = {"bas": 2.0, "central": 3.0, "haut": 4.0}
+    couts = money.avoided_costs(2024, persons, parametres_path=write_parameters(tmp_path))
+    assert list(couts.index) == ["bas", "central", "haut"] and "total_eur" not in couts
+    for s, p_rsa in {"bas": 0.25, "central": 0.5, "haut": 0.75}.items():
+        assert couts.loc[s, "rsa_evite_eur"] == pytest.approx(hand_spending(persons[s], p_rsa), rel=1e-12)
+        assert couts.loc[s, "cotisations_eur"] == pytest.approx(hand_receipts(persons[s]), rel=1e-12)
+    observed = money.avoided_costs(2024, persons, dict.fromkeys(("bas", "central", "haut"), 0.2),
+                                   parametres_path=write_parameters(tmp_path))
+    assert (observed["origine_part_rsa"] == "donnees").all()
+    assert observed.loc["haut", "rsa_evite_eur"] == pytest.approx(hand_spending(4, 0.2), rel=1e-12)
+
+
+def test_a_parameter_file_change_scales_the_avoided_costs(tmp_path):
+    persons = dict.fromkeys(("bas", "central", "haut"), 5.0)
+    base = money.avoided_costs(2024, persons, parametres_path=write_parameters(tmp_path))
+    doubled = money.avoided_costs(2024, persons, parametres_path=write_parameters(tmp_path, "x2.yaml",
+                                                                                   mois_evites=(12, 12, 12)))
+    for col in ("rsa_evite_eur", "cotisations_eur"):
         assert list(doubled[col]) == pytest.approx(list(2 * base[col]), rel=1e-12)
-    cheaper = money.avoided_costs(twelve_exits, 2024, write_parameters(tmp_path, "t.yaml", taux_cotisations=(0.1,) * 3))
+    cheaper = money.avoided_costs(2024, persons, parametres_path=write_parameters(tmp_path, "t.yaml",
+                                                                                   taux_cotisations=(0.1,) * 3))
     assert list(cheaper["cotisations_eur"]) == pytest.approx(list(base["cotisations_eur"] / 2), rel=1e-12)
     assert list(cheaper["rsa_evite_eur"]) == pytest.approx(list(base["rsa_evite_eur"]), rel=1e-12)
 
 
-def test_observed_shares_replace_the_parameters_only_when_publishable(make_dataset, tmp_path):
-    params = write_parameters(tmp_path)
-    lines = [line(i, "S", CDI, heures=400, rsa="oui" if i < 5 else "non", emploi="oui") for i in range(10)]
-    couts = money.avoided_costs(make_dataset(lines, header=HEADER), 2024, params)
-    assert couts.loc["central", "part_rsa"] == pytest.approx(0.5)
-    assert couts.loc["bas", "part_rsa"] < 0.5 < couts.loc["haut", "part_rsa"]  # Wilson interval
-    assert (couts["origine_part_rsa"] == "donnees").all()
-    # 10 persons all in employment: 0 without the trait is publishable
-    assert couts.loc["central", "part_en_emploi"] == 1.0 and (couts["origine_part_en_emploi"] == "donnees").all()
-    lines = [line(i, "S", CDI, heures=400, rsa="oui" if i < 3 else "non") for i in range(10)]
-    couts = money.avoided_costs(make_dataset(lines, header=HEADER), 2024, params)
-    assert (couts["origine_part_rsa"] == "parametre").all()  # 3 RSA recipients: below the threshold
-    assert couts.loc["central", "part_rsa"] == 0.5
+def test_additional_exits_come_from_the_impact_estimate_and_zero_is_said():
+    from iae_impact.analysis.money import additional_employment
+
+    assert additional_employment({"ci_bas": -0.02, "estimate": 0.07, "ci_haut": 0.15}, 20) == {
+        "bas": 0.0, "central": pytest.approx(1.4), "haut": pytest.approx(3.0)}
 
 
 @pytest.mark.parametrize("change, fragment", [
@@ -201,6 +246,7 @@ def test_observed_shares_replace_the_parameters_only_when_publishable(make_datas
     (lambda d: d["parametres"]["taux_cotisations"].update(haut=1.5), "proportion entre 0 et 1"),
     (lambda d: d["parametres"].update(tva={"bas": 1}), "paramètre inconnu"),
     (lambda d: d.pop("citation_reseaux"), "citation_reseaux"),
+    (lambda d: d["part_modulee_aide_au_poste"].update(haut=2), "part_modulee_aide_au_poste"),
 ])
 def test_invalid_parameter_files_are_refused_in_french(tmp_path, change, fragment):
     data = yaml.safe_load((REFERENCE_DIR / "couts_evites.yaml").read_text(encoding="utf-8"))
@@ -215,7 +261,8 @@ def test_the_shipped_parameter_file_is_valid_and_sourced():
     params = money.load_parameters()
     for name, p in params["parametres"].items():
         assert p["source"].strip() and p["remarque"].strip(), name
-        assert p["fiabilite"] in {"P", "S", "U", "Calc"}, name
+        assert p["fiabilite"] in {"P", "S", "U", "Calc", "convention"}, name
+    assert "smic_horaire_brut_eur" not in params["parametres"]  # the SMIC is read by date (smic.csv)
     assert params["citation_reseaux"]["statut"] == "affirmation des réseaux, étude non publiée"
     text = text_money.assumptions_text(params)
     assert len(text) >= len(PARAMETER_NAMES) and all("Source" in t for t in text[:len(PARAMETER_NAMES)])
@@ -224,34 +271,24 @@ def test_the_shipped_parameter_file_is_valid_and_sourced():
 # --------------------------------------------------------------------------- brief section
 
 
-EUROS = re.compile(r"(\d[\d\u202f\u00a0 ]*(?:,\d+)?)\s*€")
-
-
-def test_brief_sentences_give_a_range_never_a_single_avoided_cost(twelve_exits, tmp_path):
+def test_gross_amounts_are_said_gross_spending_and_receipts_apart(twelve_exits, tmp_path):
     m = money.brief_money(twelve_exits, 2024, parametres_path=write_parameters(tmp_path))
     json.dumps(m)  # JSON-serialisable as it is
-    first, second = m["phrases"]
-    assert m["source_aide_au_poste"] == "calcul" and "est estimée à" in first
-    low, high = m["couts_evites_eur"]["bas"], m["couts_evites_eur"]["haut"]
-    assert low < m["couts_evites_eur"]["central"] < high
-    match = re.search(r"entre ([\d\s,]+?) et ([\d\s,]+?)\s€", second)
-    assert match, second
-    amounts = EUROS.findall(second)
-    assert len(amounts) == 1  # only « entre X et Y € »: one € sign, after the high bound
-    def number(text: str) -> float:
-        return float(re.sub(r"[\s\u202f\u00a0]", "", text).replace(",", "."))
-    assert number(match.group(1)) <= low and number(match.group(2)) >= high
-    central = format_eur(m["couts_evites_eur"]["central"]).removesuffix("\u00a0€")
-    assert central not in second
-    assert m["sorties_emploi_exact"] is True and m["sorties_emploi"]["central"] == 12
+    text = " ".join(m["phrases"])
+    assert m["base"] == "brut" and m["sorties_emploi_exactes"] and m["sorties_emploi"]["bas"] == 12
+    assert "Montants bruts" in text and "sans le parcours" in text
+    assert "dépense évitée" in text and "recette nouvelle" in text and "coûts évités" not in text
+    assert m["rsa_evite_eur"]["haut"] == pytest.approx(hand_spending(12, 0.75))
+    assert m["cotisations_eur"]["bas"] == pytest.approx(hand_receipts(12))
+    assert m["note"] and "SMIC" in m["note"] and "[P]" in m["note"]  # the assumptions, compactly
 
 
 def test_changing_the_parameter_file_changes_the_brief(twelve_exits, tmp_path):
     a = money.brief_money(twelve_exits, 2024, parametres_path=write_parameters(tmp_path))
     b = money.brief_money(twelve_exits, 2024, parametres_path=write_parameters(tmp_path, "b.yaml",
-                                                                                 mois_evites=(6, 12, 24)))
-    assert a["phrases"][1] != b["phrases"][1]
-    assert b["couts_evites_eur"]["haut"] == pytest.approx(2 * a["couts_evites_eur"]["haut"], rel=1e-6)
+                                                                                 mois_evites=(12, 12, 12)))
+    assert a["phrases"][2] != b["phrases"][2]
+    assert b["rsa_evite_eur"]["haut"] == pytest.approx(2 * a["rsa_evite_eur"]["haut"], rel=1e-6)
     assert a["phrases"][0] == b["phrases"][0]  # the aide au poste does not depend on the scenarios
 
 
@@ -263,17 +300,16 @@ def test_masked_exit_counts_give_bounds_from_published_cells(make_dataset, tmp_p
     lines += [line(i, "S", CDD_COURT, heures=400) for i in range(6, 9)]
     lines += [line(i, "S", CHOMAGE, heures=400) for i in range(9, 14)]
     m = money.brief_money(make_dataset(lines, header=HEADER), 2024, parametres_path=write_parameters(tmp_path))
-    assert m["sorties_emploi_exact"] is False
+    assert m["sorties_emploi_exactes"] is False
     assert m["sorties_emploi"] == {"bas": 0.0, "central": 4.5, "haut": 9.0}
-    assert m["couts_evites_eur"]["bas"] == pytest.approx(hand_costs(0, 0.25, 0.4, 3), abs=0.01)
-    assert m["couts_evites_eur"]["haut"] == pytest.approx(hand_costs(9, 0.75, 0.6, 12), abs=0.01)
-    assert any("non publié" in h for h in m["hypotheses"])
+    assert m["rsa_evite_eur"]["bas"] == 0 and m["rsa_evite_eur"]["haut"] == pytest.approx(hand_spending(9, 0.75))
+    assert "selon les chiffres publiés" in " ".join(m["phrases"])
 
 
 def test_too_few_persons_publish_no_amount(make_dataset, tmp_path):
     m = money.brief_money(make_dataset([line(1, "S", CDI)], header=HEADER), 2024,
                           parametres_path=write_parameters(tmp_path))
-    assert m["aide_au_poste_eur"] is None and m["couts_evites_eur"] is None
+    assert m["aide_au_poste_eur"] is None and m["rsa_evite_eur"] is None
     assert "secret statistique" in m["phrases"][0] and "€" not in " ".join(m["phrases"])
 
 
@@ -291,31 +327,64 @@ def test_no_section_without_salaried_dispositif(make_dataset):
     assert money.brief_money(ds, 2024) is None
 
 
-def test_money_figure_shows_the_range(twelve_exits, tmp_path):
+def test_money_figure_shows_each_range_apart(twelve_exits, tmp_path):
     import matplotlib.pyplot as plt
 
     m = money.brief_money(twelve_exits, 2024, parametres_path=write_parameters(tmp_path))
     fig, alt = charts.money_figure(m)
     try:
-        assert "entre" in alt and "Aide au poste" in fig.axes[0].get_yticklabels()[1].get_text()
+        labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+        assert labels[-1].startswith("Aide au poste") and any("RSA" in x for x in labels)
+        assert "dépense évitée" in alt and "recette nouvelle" in alt
     finally:
         plt.close(fig)
 
 
-def test_shared_cost_tables_mask_small_counts_and_their_ratios():
-    import pandas as pd
 
+
+# --------------------------------------------------------------------------- the demo briefs
+
+
+@pytest.fixture(scope="module")
+def demo_release():
+    from iae_impact.analysis.release import linked_suppression
     from iae_impact.base.paths import DEMO_DIR
     from iae_impact.ingest import read_dataset
 
     demo = read_dataset(DEMO_DIR)
-    table = money.aide_au_poste(demo, by=["structure", "site"], annees=[2024])
-    shared = money.mask_small_cells(table, demo, by=["structure", "site"]).set_index("site")
-    raw = table.set_index("site")
-    assert 1 <= raw.loc["Narbonne", "sorties_dynamiques"] < 5  # the demo has a small cell here
-    assert pd.isna(shared.loc["Narbonne", "sorties_dynamiques"])
-    assert pd.isna(shared.loc["Narbonne", "par_sortie_dynamique"])
-    for col in ("personnes", "sorties_dynamiques", "emploi_durable"):
-        published = shared[col].dropna()
-        assert not published.between(1, 4).any(), col
-    assert shared.loc["Toulouse", "sorties_dynamiques"] == raw.loc["Toulouse", "sorties_dynamiques"]
+    return demo, linked_suppression(demo, 5)
+
+
+@pytest.mark.parametrize("structure", ["AMIE (fictif)", "A.M.I. Aude (fictif)"])
+def test_brief_and_notebook_05_give_the_same_section(demo_release, structure):
+    """One function computes the section: the brief's context and notebook 05 (which calls brief_money)."""
+    from iae_impact.report.context import ReleaseInputs, prepare_context
+
+    demo, release = demo_release
+    inputs = ReleaseInputs.of(demo)
+    inputs.masks = release
+    brief = prepare_context(inputs, structure=structure, annee=2024).perimetre["argent"]
+    notebook = money.brief_money(demo, 2024, structure=structure, release=release)
+    assert brief == notebook
+
+
+def test_demo_ranges_are_narrow_or_say_why(demo_release):
+    """High/low under 3, or the sentence names what makes the range wide (issue 14: never hidden)."""
+    demo, release = demo_release
+    for structure in ("AMIE (fictif)", "A.M.I. Aude (fictif)"):
+        m = money.brief_money(demo, 2024, structure=structure, release=release)
+        aid = m["aide_au_poste_eur"]
+        assert aid["haut"] / aid["bas"] < 3
+        for key in ("rsa_evite_eur", "cotisations_eur"):
+            low, high = m[key]["bas"], m[key]["haut"]
+            if low <= 0 or high / low >= 3:
+                assert "L'écart entre les bornes vient surtout" in " ".join(m["phrases"]), (structure, key)
+
+
+def test_amie_counts_only_additional_exits_and_says_the_interval_includes_zero(demo_release):
+    demo, release = demo_release
+    m = money.brief_money(demo, 2024, structure="AMIE (fictif)", release=release)
+    text = " ".join(m["phrases"]).replace("\u202f", " ")
+    assert m["base"] == "impact" and m["personnes_emploi"]["bas"] == 0
+    assert m["personnes_emploi"]["haut"] == pytest.approx(m["impact"]["ci_haut"] * 20, rel=1e-3)
+    assert "Selon l'impact estimé" in text and "jusqu'à" in text and "ces montants peuvent l'être aussi" in text

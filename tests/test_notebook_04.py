@@ -60,6 +60,22 @@ def test_demo_estimates(summary, planted):
     assert len(summary["sensibilite"]) >= 12
 
 
+def test_notebook_shows_the_balance_of_every_brief_estimate(summary):
+    """Issue 14.2: the numbers the briefs use, from the same function, with the verdict of the rules."""
+    from iae_impact.analysis import impact
+    from iae_impact.base.paths import DEMO_DIR
+    from iae_impact.ingest import read_dataset
+
+    notes = summary["estimations_notes"]
+    assert sorted(notes) == ["A.M.I. Aude (fictif)", "AMIE (fictif)"]
+    demo = read_dataset(DEMO_DIR)
+    for nom, est in notes.items():
+        direct = impact.brief_estimate(demo, nom, 2024)
+        assert est["dms_max"] == pytest.approx(direct["dms_max"]) and est["comparable"] == direct["comparable"]
+        assert len(est["equilibre"]) == len(direct["equilibre"])
+    assert notes["AMIE (fictif)"]["comparable"] and not notes["A.M.I. Aude (fictif)"]["comparable"]
+
+
 def test_nsw_benchmark(summary):
     nsw = {r["cle"]: r for r in summary["nsw"]}
     for key in ("experimental", "brut_cps", "ipw_cps", "ipw_cps_tronque", "appariement_cps"):

@@ -11,11 +11,10 @@ import nbformat
 import pytest
 
 from iae_impact import money
-from iae_impact.analysis.money import published_employment_exits
 from iae_impact.analysis.release import linked_suppression
 from iae_impact.base.paths import DEMO_DIR
-from iae_impact.data.selection import select_perimeter
 from iae_impact.ingest import read_dataset
+from iae_impact.report.context import ReleaseInputs, prepare_context
 from iae_impact.run.runner import run_notebook
 
 pytestmark = pytest.mark.notebook  # runs notebooks with papermill
@@ -73,24 +72,27 @@ def test_summary_matches_the_module(executed, demo):
     _same(summary["aide_au_poste"], direct)
     structures = sorted(summary["argent_public"])
     assert structures == ["A.M.I. Aude (fictif)", "AMIE (fictif)"]
-    masked = release.grouped(["structure"], annees=[ANNEE]).table
+    inputs = ReleaseInputs.of(demo)
+    inputs.masks = release
     for nom in structures:
-        bounds = published_employment_exits(masked[masked["structure"] == nom])  # exact only if derivable
-        couts = money.avoided_costs(select_perimeter(demo, structure=nom), ANNEE, PARAMETRES, sorties_emploi=bounds)
-        _same(summary["couts_evites"][nom], couts.reset_index().to_dict(orient="records"))
+        # One function for the notebook and the brief (issue 14): the same section, number for number.
         _same(summary["argent_public"][nom], money.brief_money(demo, ANNEE, structure=nom, parametres_path=PARAMETRES))
+        brief = prepare_context(inputs, structure=nom, annee=ANNEE).perimetre["argent"]
+        _same(summary["argent_public"][nom], json.loads(json.dumps(brief)))
 
 
 def test_brief_section_of_the_demo(executed):
     _, summary = executed
     amie = summary["argent_public"]["AMIE (fictif)"]
     assert amie["source_aide_au_poste"] == "calcul"
-    assert amie["aide_au_poste_eur"] == pytest.approx(amie["etp"] * money.socle_for_year("AI", ANNEE), rel=1e-4)
-    assert "13\u202f900\u00a0€" in amie["phrases"][0]
+    aid = amie["aide_au_poste_eur"]
+    assert aid["bas"] == pytest.approx(amie["etp"] * money.socle_for_year("AI", ANNEE), rel=1e-4)
+    assert aid["haut"] == pytest.approx(aid["bas"] * 1.10, rel=1e-6)
+    assert "13\u202f900" in amie["phrases"][0]
     assert summary["argent_public"]["A.M.I. Aude (fictif)"]["source_aide_au_poste"] == "conventions"
     for section in summary["argent_public"].values():
-        low, high = section["couts_evites_eur"]["bas"], section["couts_evites_eur"]["haut"]
-        assert low < high and "entre" in section["phrases"][1]
+        for key in ("rsa_evite_eur", "cotisations_eur"):
+            assert section[key]["bas"] < section[key]["haut"]
 
 
 def test_outputs_cite_the_networks_claim_only_as_theirs(executed):

@@ -27,7 +27,7 @@ from iae_impact.run.notes_config import DEMANDE_MAX_LENGTH, ID_MAX_LENGTH, MAX_D
 from iae_impact.run.publish import MARKER
 from iae_impact.run.workarea import ENV_WORK_AREA
 from tests.golden import assert_matches
-from tests.test_browser import browser, open_page  # noqa: F401 - shared Chromium fixture
+from tests.test_browser import axe_violations, browser, open_page  # noqa: F401 - shared Chromium fixture
 
 pytestmark = pytest.mark.slow  # a batch of real briefs (HTML and PDF)
 
@@ -104,8 +104,14 @@ def test_masked_cells_never_appear_in_html_pdf_or_json(demo_batch):
         summary = json.loads((folder / "resume.json").read_text(encoding="utf-8"))
         html = (folder / "note.html").read_text(encoding="utf-8")
         pdf = _pdf_text(folder / "note.pdf")
-        for column in summary["masques"]:
-            assert summary["indicateurs"][column] is None, (folder.name, column)
+        pooled_table = re.search(r"<th>\d{4}-\d{4}</th>", html) is not None  # the exits of a pooled period
+        masked = summary["masques"]
+        if pooled_table:  # the table shows the last period's cells: its masked ones must say « non publié »
+            last = summary["periodes"][-1]
+            masked = [c for c in labels if last[c] is None]
+            assert all(summary["indicateurs"][c] is None for c in labels), folder.name  # the year says nothing
+        for column in masked:
+            assert pooled_table or summary["indicateurs"][column] is None, (folder.name, column)
             if column in labels:
                 cells = re.findall(r"<td>(.*?)</td>", _table_row(html, labels[column]))
                 assert cells[2:] == ["non publié", "non publié"], (folder.name, column, cells)
@@ -286,6 +292,77 @@ def test_demo_briefs_open_in_chromium_without_errors(browser, demo_batch):  # no
             assert info["lang"] == "fr"
         finally:
             info["context"].close()
+
+
+def test_every_demo_brief_passes_axe_core_and_its_pdf_is_tagged(browser, demo_batch):  # noqa: F811
+    """Issue 14.5 (RGAA): axe-core finds no serious or critical violation; the PDF is tagged, in French."""
+    out, _ = demo_batch
+    for folder in sorted(p for p in out.iterdir() if p.is_dir()):
+        info = open_page(browser, folder / "note.html")
+        try:
+            assert axe_violations(info["page"]) == [], folder.name
+        finally:
+            info["context"].close()
+        pdfinfo = subprocess.run(["pdfinfo", str(folder / "note.pdf")], capture_output=True, text=True,
+                                 check=True).stdout
+        assert re.search(r"^Tagged:\s+yes", pdfinfo, re.M), folder.name
+
+
+# --------------------------------------------------------------------------- every number comes from resume.json
+
+NUMBER = re.compile(r"\d{1,3}(?:[\u202f\u00a0]\d{3})+(?:,\d+)?|\d+(?:,\d+)?")
+LEGAL = re.compile(r"n° [\w-]+|R\d+-\d+|L\d+-\d+|\d{4}-\d+")  # a text's number, not a figure
+
+
+def _numbers(value) -> list[float]:
+    """Every number of a resume.json value, with the years written in its labels (« 2022-2024 »)."""
+    if isinstance(value, bool) or value is None:
+        return []
+    if isinstance(value, int | float):
+        return [float(value)]
+    if isinstance(value, str):
+        return [float(y) for y in re.findall(r"\b(?:19|20)\d{2}\b", value)] if len(value) < 20 else []
+    if isinstance(value, dict):
+        return [n for v in value.values() for n in _numbers(v)]
+    if isinstance(value, list):
+        return [n for v in value for n in _numbers(v)]
+    return []
+
+
+def _shown(values: list[float]) -> set[str]:
+    """How the brief may write each number: French format, 0 to 2 decimals, euros rounded for reading (and
+    their bounds), a rate or a gap in points, a headline rounded down."""
+    from iae_impact.base.fr import format_number, round_eur
+    from iae_impact.report.brief import headline_round
+
+    out = set()
+    for v in values:
+        for x in (v, abs(v)):
+            out |= {format_number(x, d) for d in (0, 1, 2)}
+            if float(x).is_integer():
+                out.add(str(int(x)))  # a year
+            out |= {format_number(100 * x, d) for d in (0, 1)}
+            if x > 0:
+                out |= {format_number(round_eur(x, how)) for how in ("nearest", "down", "up")}
+                out.add(format_number(headline_round(x)[1]))
+    return out
+
+
+def test_every_number_in_a_sentence_comes_from_resume_json(demo_batch):
+    """Issue 14.5: each number of each sentence and legend of the brief is in its resume.json."""
+    import html as html_lib
+
+    out, _ = demo_batch
+    for folder in sorted(p for p in out.iterdir() if p.is_dir()):
+        summary = json.loads((folder / "resume.json").read_text(encoding="utf-8"))
+        allowed = _shown(_numbers(summary))
+        page = (folder / "note.html").read_text(encoding="utf-8")
+        sentences = [html_lib.unescape(re.sub(r"<[^>]+>", "", t)) for t in
+                     re.findall(r"<p class=.(?:phrase|legende).>(.*?)</p>", page, flags=re.S)]
+        assert sentences, folder.name
+        for sentence in sentences:
+            for token in NUMBER.findall(LEGAL.sub(" ", sentence)):
+                assert token in allowed, (folder.name, token, sentence)
 
 
 # --------------------------------------------------------------------------- what is published

@@ -27,6 +27,8 @@ def test_environment_yml_matches_pyproject():
     env = yaml.safe_load((PROJECT_ROOT / "environment.yml").read_text())
     conda = dict(_name_spec(d) for d in env["dependencies"] if isinstance(d, str))
     conda.pop("pip", None)
+    pip = next((d["pip"] for d in env["dependencies"] if isinstance(d, dict) and "pip" in d), [])
+    conda |= dict(_name_spec(d) for d in pip if not d.startswith("-e"))  # PyPI-only packages
     assert conda.pop("python") == ">=" + project["requires-python"].removeprefix(">=")
     assert conda == wanted
 

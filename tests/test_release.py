@@ -272,3 +272,112 @@ def test_briefs_notebooks_and_indicateurs_show_the_same_mask(demo, release):
     brief_mask = release.brief(AMI, ["Narbonne"]).masque
     pd.testing.assert_frame_equal(by_site.masque.loc[narbonne].drop(columns=["structure", "site"])
                                   .reset_index(drop=True), brief_mask.reset_index(drop=True))
+
+
+# --- pooled periods (issue 14.4): a pooled cell is the sum of its years -------------------------------------------
+
+
+class _PoolSystem:
+    """The unknowns of one pooled period: per atom, year of the period and exit leaf, with their true values."""
+
+    def __init__(self, atom_table: pd.DataFrame, index: dict, label: str):
+        first, _, last = label.partition("-")
+        self.label, self.index = label, index
+        self.years = list(range(int(first), int(last or first) + 1))
+        self.truth = np.zeros(len(index) * len(self.years) * len(LEAVES))
+        for _, r in atom_table[atom_table["annee"].isin(self.years)].iterrows():
+            a = tuple(r[["structure", "site", "dispositif"]])
+            for leaf in LEAVES:
+                self.truth[self.position(a, int(r["annee"]), leaf)] = r[leaf]
+
+    def position(self, a, y, leaf) -> int:
+        return (self.index[a] * len(self.years) + self.years.index(y)) * len(LEAVES) + LEAVES.index(leaf)
+
+    def vector(self, atoms, years, parts) -> np.ndarray:
+        f = np.zeros(len(self.truth))
+        for a in atoms:
+            for y in years:
+                for p in parts:
+                    f[self.position(a, y, p)] = 1.0
+        return f
+
+
+def _pool_equations(system: _PoolSystem, published, pooled) -> tuple[list, list]:
+    """Published and hidden cells of the period: every yearly exit cell of its years, every pooled cell."""
+    rows, hidden = [], []
+    for perimeter, table in published.items():
+        for y in system.years:
+            for name, parts in EXIT_CELLS.items():
+                (rows if _published(table, y, name)[0] else hidden).append(system.vector(perimeter, [y], parts))
+    for perimeter, table in pooled.items():
+        row = table[table["periode"] == system.label]
+        for name, parts in EXIT_CELLS.items() if not row.empty else ():
+            f = system.vector(perimeter, system.years, parts)
+            shown = not pd.isna(row[name].iloc[0])
+            if shown:  # the pooled cell is the sum of its years
+                assert row[name].iloc[0] == pytest.approx(f @ system.truth)
+            (rows if shown else hidden).append(f)
+    return rows, hidden
+
+
+def _pooled_failures(dataset, published: dict[frozenset, pd.DataFrame], pooled: dict[frozenset, pd.DataFrame],
+                     seuil=SEUIL):
+    """Like :func:`failures` over the years of each pooled period at once: unknowns per atom, year and exit leaf;
+    equations: every published yearly exit cell of those years and every published pooled cell (the sum of its
+    years). Returns the masked yearly or pooled cells derivable or pinned narrower than ``seuil``."""
+    atom_table = compute_indicators(dataset, by=["structure", "site", "dispositif"], inclure_non_salaries=True)
+    atoms = sorted({tuple(r) for r in atom_table[["structure", "site", "dispositif"]].to_numpy()})
+    index = {a: i for i, a in enumerate(atoms)}
+    out = []
+    for label in sorted({str(p) for t in pooled.values() for p in t["periode"]}):
+        system = _PoolSystem(atom_table, index, label)
+        rows, hidden = _pool_equations(system, published, pooled)
+        a = np.array(rows)
+        null = null_space(a)
+        out += [(label, why) for f in hidden
+                if (why := _why(f, f @ system.truth, a, a @ system.truth, null, seuil))]
+    return out
+
+
+def test_pooled_periods_join_the_release_and_reveal_no_masked_cell(demo, briefs):
+    with_years = [(s, sites, 2024) for s, sites in briefs]
+    release = linked_suppression(demo, SEUIL, briefs=with_years)
+    pooled = {atoms_of(demo, s, sites): release.pooled(s, sites).table for s, sites in briefs
+              if release.pooled(s, sites) is not None}
+    assert atoms_of(demo, AMI, ["Bram"]) in pooled  # 15 persons, 8 exits: its year says nothing alone
+    bram = pooled[atoms_of(demo, AMI, ["Bram"])].set_index("periode")
+    assert not pd.isna(bram.loc["2022-2024", "taux_sorties_dynamiques"])  # the headline is published pooled
+    assert release.pooled(AMIE, None) is None  # AMIE's year is enough
+    published = {}
+    for by in ([], ["structure"], ["structure", "site"], ["structure", "dispositif"],
+               ["structure", "site", "dispositif"]):
+        t = release.grouped(by).table
+        for values, part in (t.groupby(by) if by else [((), t)]):
+            keys = dict(zip(by, values if isinstance(values, tuple) else (values,), strict=True))
+            atoms = atoms_of(demo, keys.get("structure"), [keys["site"]] if "site" in keys else None, salaried=True)
+            if "dispositif" in keys:
+                atoms = frozenset(a for a in atoms if a[2] == keys["dispositif"])
+            published[atoms] = part
+    for s, sites in briefs:
+        published[atoms_of(demo, s, sites)] = release.brief(s, sites).table
+    assert _pooled_failures(demo, published, pooled) == []
+    # the pooled cells masked on their own (as one more table, not linked) would leak
+    naive = {a: apply_disclosure(t.drop(columns=[c for c in t.columns if c.startswith("taux_")]), SEUIL,
+                                 keys=("periode",)).table for a, t in _raw_pools(demo, briefs, pooled).items()}
+    unlinked = linked_suppression(demo, SEUIL, briefs=briefs)
+    yearly = {**{k: v for k, v in published.items()},
+              **{atoms_of(demo, s, sites): unlinked.brief(s, sites).table for s, sites in briefs}}
+    assert _pooled_failures(demo, yearly, naive)
+
+
+def _raw_pools(demo, briefs, pooled):
+    from iae_impact.analysis.indicators import pooled_exits
+
+    out = {}
+    for s, sites in briefs:
+        atoms = atoms_of(demo, s, sites)
+        if atoms in pooled:
+            table, _ = alone(demo, s, sites)
+            periods = [tuple(range(int(p[:4]), int(p[-4:]) + 1)) for p in pooled[atoms]["periode"]]
+            out[atoms] = pooled_exits(table, periods)
+    return out

@@ -53,6 +53,12 @@ DEMO_TREATMENT = "traite"
 DEMO_OUTCOME = "en_emploi_6_mois"
 #: Minimum persons in each group before the brief shows an estimate.
 BRIEF_MIN_GROUP = 50
+#: The project's balance rule: after weighting, every absolute standardised mean difference at most 0.1
+#: (Austin 2009, « Balance diagnostics… », Stat. Med. 28; docs/domain.md §10).
+BALANCE_MAX = 0.1
+#: The project's overlap rule: at most this share of the persons with a propensity score outside
+#: :data:`OVERLAP_BOUNDS` (Crump et al. 2009 trim there; beyond 5 %, the estimate rests on few comparable people).
+OVERLAP_MAX_OUTSIDE = 0.05
 
 
 # --------------------------------------------------------------------------- results
@@ -532,13 +538,15 @@ def _covariates_frame(rows: pd.DataFrame, reference_date: pd.Series) -> pd.DataF
     return frame[DEMO_COVARIATES]
 
 
-def build_comparison_frame(dataset: Dataset, structure: str | None = None) -> pd.DataFrame:
+def build_comparison_frame(dataset: Dataset, structure: str | None = None, annee: int | None = None) -> pd.DataFrame:
     """One row per person: the treated and the comparison group, with the outcome and the demo covariates.
 
     Treated (``traite`` = 1): parcours of a salaried dispositif (ACI, AI, EI, ETTI, EITI:
     ``data/reference/dispositifs.csv``) with an exit and a known ``en_emploi_6_mois`` (the latest such
     parcours when a person has several). Controls (``traite`` = 0): the rows of the ``candidats``
-    sheet (people oriented but not hired) with a known outcome. ``structure`` restricts both.
+    sheet (people oriented but not hired) with a known outcome. ``structure`` restricts both; ``annee``
+    keeps the exits and the orientations of that year and before (a « Bilan 2024 » uses nothing later).
+    ``frame.attrs["annees_sorties"]``: the first and last exit year of the treated kept.
 
     Covariates (:data:`DEMO_COVARIATES`, :data:`~iae_impact.rules.profile.IMPACT_COVARIATES`): ``age`` =
     year of ``date_entree`` (parcours) or of ``date_orientation`` (candidats) − ``annee_naissance`` and
@@ -553,6 +561,8 @@ def build_comparison_frame(dataset: Dataset, structure: str | None = None) -> pd
     if structure is not None:
         p = p[p["structure"].eq(structure)]
     p = p[p["dispositif"].isin(salaried) & p["date_sortie"].notna() & p["en_emploi_6_mois"].notna()]
+    if annee is not None:
+        p = p[p["date_sortie"].dt.year <= int(annee)]
     duplicates = int(p["id_personne"].duplicated().sum())
     p = p.sort_values(["date_sortie", "date_entree"]).drop_duplicates("id_personne", keep="last")
     treated = _covariates_frame(p, p["date_entree"])
@@ -562,6 +572,8 @@ def build_comparison_frame(dataset: Dataset, structure: str | None = None) -> pd
     c = dataset.candidats
     if c is not None and structure is not None and "structure" in c.columns:
         c = c[c["structure"].eq(structure)]
+    if c is not None and annee is not None:
+        c = c[c["date_orientation"].dt.year <= int(annee)]
     dropped_controls = 0
     if c is not None and len(c):
         no_outcome = c["en_emploi_6_mois"].isna()
@@ -581,6 +593,8 @@ def build_comparison_frame(dataset: Dataset, structure: str | None = None) -> pd
     frame.attrs["lignes_ecartees"] = by_group["traites"] + by_group["temoins"]
     frame.attrs["lignes_ecartees_par_groupe"] = by_group
     frame.attrs["parcours_en_double"] = duplicates
+    years = p["date_sortie"].dt.year
+    frame.attrs["annees_sorties"] = [int(years.min()), int(years.max())] if len(years) else []
     return frame
 
 
@@ -597,21 +611,48 @@ def naive_difference(frame: pd.DataFrame) -> float:
     return float(y[t].mean() - y[~t].mean())
 
 
-def brief_estimate(dataset: Dataset, structure: str | None = None) -> dict | None:
-    """The doubly robust (AIPW) estimate shown in the brief, or None without a usable comparison group.
+def brief_estimate(dataset: Dataset, structure: str | None = None, annee: int | None = None) -> dict | None:
+    """The doubly robust (AIPW) estimate shown in the brief, with the diagnostics that say whether it may be
+    shown; None without a usable comparison group.
 
-    None when the perimeter has no comparison group (no ``candidats`` sheet or none for
-    ``structure``) or fewer than :data:`BRIEF_MIN_GROUP` people in either group. Keys: ``methode``,
-    ``estimate``, ``se``, ``ci_bas``, ``ci_haut`` (proportions; × 100 for points), ``n_traites``,
-    ``n_temoins``, ``ecart_naif`` (outcome rate of the treated minus that of the controls).
+    None when the perimeter has no comparison group (no ``candidats`` sheet or none for ``structure``) or
+    fewer than :data:`BRIEF_MIN_GROUP` people in either group. ``annee``: exits and orientations up to that
+    year only. Keys: ``methode``, ``estimate``, ``se``, ``ci_bas``, ``ci_haut`` (proportions; × 100 for
+    points), ``n_traites``, ``n_temoins``, ``ecart_naif`` (outcome rate of the treated minus that of the
+    controls), ``annees_sorties`` (first and last exit year pooled), ``equilibre`` (per covariate, the
+    standardised differences before and after weighting), ``dms_max`` (the largest after weighting),
+    ``part_hors_recouvrement`` (share of persons whose score is outside :data:`OVERLAP_BOUNDS`),
+    ``seuil_equilibre`` and ``seuil_recouvrement`` (the rules), ``desequilibres`` (covariates above the
+    balance rule), ``comparable`` (both rules hold: only then may the brief say « au profil comparable »).
     """
-    frame = build_comparison_frame(dataset, structure)
+    frame = build_comparison_frame(dataset, structure, annee)
     n1, n0 = group_sizes(frame)
     if n1 < BRIEF_MIN_GROUP or n0 < BRIEF_MIN_GROUP:
         return None
     r = estimate_att(frame, DEMO_TREATMENT, DEMO_OUTCOME, DEMO_COVARIATES, "aipw")
     return {"methode": "aipw", "estimate": r.estimate, "se": r.se, "ci_bas": r.ci[0], "ci_haut": r.ci[1],
-            "n_traites": r.n_treated, "n_temoins": r.n_control, "ecart_naif": naive_difference(frame)}
+            "n_traites": r.n_treated, "n_temoins": r.n_control, "ecart_naif": naive_difference(frame),
+            "annees_sorties": list(frame.attrs["annees_sorties"]), **comparability(r.diagnostics)}
+
+
+def comparability(diagnostics: Diagnostics) -> dict:
+    """Whether the weighted groups are comparable by the project's rules (:data:`BALANCE_MAX`,
+    :data:`OVERLAP_MAX_OUTSIDE`), with the numbers that say so (keys: see :func:`brief_estimate`)."""
+    b = diagnostics.balance
+    after = b["dms_apres"].abs()
+    outside = float(diagnostics.share_outside) if diagnostics.share_outside is not None else float("nan")
+    failing = b.assign(abs_apres=after).loc[after > BALANCE_MAX].sort_values("abs_apres", ascending=False)
+    return {
+        "equilibre": [{"covariable": c, "dms_avant": float(x), "dms_apres": float(y)}
+                      for c, x, y in zip(b["covariable"], b["dms_avant"], b["dms_apres"], strict=True)],
+        "dms_max": float(after.max()),
+        "part_hors_recouvrement": outside,
+        "seuil_equilibre": BALANCE_MAX,
+        "seuil_recouvrement": OVERLAP_MAX_OUTSIDE,
+        "desequilibres": [{"covariable": c, "dms_apres": float(y)}
+                          for c, y in zip(failing["covariable"], failing["dms_apres"], strict=True)],
+        "comparable": bool(after.max() <= BALANCE_MAX and outside <= OVERLAP_MAX_OUTSIDE),
+    }
 
 
 def planted_att(frame: pd.DataFrame, planted: dict) -> float:

@@ -606,3 +606,35 @@ def examined_exits(dataset: Dataset, inclure_non_salaries: bool = False, regle: 
     out[[*PROFILE_COVARIATES, "en_emploi_6_mois"]] = out[[*PROFILE_COVARIATES, "en_emploi_6_mois"]].astype("float64")
     out = out.sort_values(["annee", "structure", "site", "id_personne"], kind="stable")
     return out[EXAMINED_EXIT_COLUMNS].reset_index(drop=True)
+
+
+#: Exit counts that add up across years (a pooled period publishes their sums).
+POOLED_COUNTS = ("sorties", "sorties_examinees", "retraits", "sorties_hors_seuil", "emploi_durable",
+                 "emploi_transition", "sorties_positives", "autres_sorties", "sorties_dynamiques")
+
+
+def period_label(years: Sequence[int]) -> str:
+    """« 2022-2024 » for consecutive years, « 2024 » for one."""
+    years = sorted(int(y) for y in years)
+    return str(years[0]) if len(years) == 1 else f"{years[0]}-{years[-1]}"
+
+
+def pooled_exits(table: pd.DataFrame, periods: Sequence[Sequence[int]]) -> pd.DataFrame:
+    """Exit counts of an indicator table (one row per year, column ``annee``) summed over each period, with
+    the rates and their Wilson interval computed on the sums: one row per period, ``periode`` its label.
+    A year without a row counts 0 exits."""
+    by_year = table.set_index("annee")
+    rows = []
+    for years in periods:
+        present = [y for y in years if y in by_year.index]
+        row = {"periode": period_label(years)}
+        for col in POOLED_COUNTS:
+            row[col] = float(by_year.loc[present, col].sum()) if present else 0.0
+        rows.append(row)
+    out = pd.DataFrame(rows, columns=["periode", *POOLED_COUNTS])
+    n = out["sorties_examinees"].to_numpy(dtype=float)
+    for rate, numerator in RATE_NUMERATORS.items():
+        k = out[numerator].to_numpy(dtype=float)
+        out[rate] = np.where(n > 0, k / np.where(n > 0, n, 1), np.nan)
+        out[f"{rate}_ic_bas"], out[f"{rate}_ic_haut"] = wilson_interval(k, n)
+    return out

@@ -36,6 +36,14 @@ HiGHS through scipy). A failing cell gets a complementary cell masked: among the
 ``seuil`` persons, else the largest; then the table's own secondary suppression runs again, and everything
 is tested again until nothing fails. Deterministic: same data, threshold and perimeters, same mask.
 
+**Pooled periods.** When a brief's year alone is too small (its headline rate is masked by its own table),
+its perimeter also publishes its exit counts pooled over periods of :data:`POOL_YEARS` years ending at the
+brief's year (« 2022-2024 », « 2019-2021 »…): new cells, each the sum of its years. The exit family of those
+years is then tested as one system (a *block* of years: the unknowns of every atom in every year of the
+block), so a pooled cell minus the published years never gives back a masked year, nor a masked pooled cell
+the years. Pooled cells are masked like a table's row (:func:`~iae_impact.analysis.disclosure.apply_disclosure`)
+and, when a test fails, like any other cell. The choice of pooling rests on the perimeter's own mask only.
+
 **Cost.** Systems are solved per connected component of atoms: a structure, unless a perimeter spans several
 (a territory across structures). Up to :data:`EXACT_ATOMS` atoms the whole release is one exact system;
 beyond, the whole-dataset perimeter, the sum of the structures, is handled apart: a cell whose structures are
@@ -64,7 +72,7 @@ from ..rules.exits import dynamic_exit_columns, other_examined_columns
 from ..rules.profile import AGE_SHARES, PROFILE_SHARES
 from ..rules.secrecy import DEFAULT_THRESHOLD
 from .disclosure import DENOMINATOR, RELATIONS, Suppression, apply_disclosure
-from .indicators import compute_indicators
+from .indicators import compute_indicators, pooled_exits
 
 ATOM_KEYS = ("structure", "site", "dispositif")
 #: Groupings of the standard outputs (``iae-impact indicateurs``, notebooks 02 and 05, the briefs).
@@ -72,6 +80,10 @@ STANDARD_GROUPINGS: tuple[tuple[str, ...], ...] = ((), ("structure",), ("structu
                                                    ("structure", "dispositif"), ("structure", "site", "dispositif"))
 EXIT_LEAVES = ("retraits", "sorties_hors_seuil", *dynamic_exit_columns(), *other_examined_columns())
 _TOL = 1e-7
+#: Years of a pooled period (see « Pooled periods » above).
+POOL_YEARS = 3
+#: The rate a brief must publish for its year; when its own table masks it, the perimeter is pooled.
+HEADLINE = "taux_sorties_dynamiques"
 
 
 # --------------------------------------------------------------------------- families of cells
@@ -167,6 +179,10 @@ class Perimeter:
     shown: dict[int, dict[str, bool]] = field(default_factory=dict)  # per year: column -> published
     values: dict[int, np.ndarray] = field(default_factory=dict)  # per year: UNKNOWNS of the perimeter
     proxy: dict[int, np.ndarray] = field(default_factory=dict)  # per year: UNKNOWNS summed over the atoms
+    pools: list[tuple[int, ...]] = field(default_factory=list)  # pooled periods it publishes (oldest first)
+    pool_forced: pd.DataFrame | None = None  # index = period (tuple of years)
+    pool_suppression: Suppression | None = None  # the pooled exit counts, masked (``periode`` first)
+    pool_shown: dict[tuple[int, ...], dict[str, bool]] = field(default_factory=dict)
 
     def suppress(self, seuil: int) -> Suppression:
         forced = self.forced.reset_index(drop=True) if self.forced.to_numpy().any() else None
@@ -175,7 +191,22 @@ class Perimeter:
         columns = list(self.mask.columns)
         self.shown = {int(y): dict(zip(columns, (~row).tolist(), strict=True))
                       for y, row in zip(self.mask.index, self.mask.to_numpy(), strict=True)}
+        if self.pools:
+            self._suppress_pools(seuil)
         return self.suppression
+
+    def pool(self, pools: list[tuple[int, ...]]) -> None:
+        self.pools = pools
+        self.pool_forced = pd.DataFrame(False, index=pd.Index(pools, tupleize_cols=False),
+                                        columns=list(dict(RELATIONS)) + list(EXIT_LEAVES))
+
+    def _suppress_pools(self, seuil: int) -> None:
+        table = pooled_exits(self.table.reset_index(), self.pools)
+        forced = self.pool_forced.reset_index(drop=True) if self.pool_forced.to_numpy().any() else None
+        self.pool_suppression = apply_disclosure(table, seuil=seuil, keys=("periode",), forced=forced)
+        mask = self.pool_suppression.masque
+        self.pool_shown = {pool: dict(zip(mask.columns, (~row).tolist(), strict=True))
+                           for pool, row in zip(self.pools, mask.to_numpy(), strict=True)}
 
 
 @dataclass
@@ -216,6 +247,12 @@ class ReleaseMask:
             return self.perimeters[frozenset(atoms)].suppression
         except KeyError:
             raise ValueError("périmètre absent de la publication : ajoutez-le à linked_suppression") from None
+
+    def pooled(self, structure: str | None, sites: Sequence[str] | None) -> Suppression | None:
+        """The pooled exit counts of a brief's perimeter (one row per period, ``periode`` « 2022-2024 », oldest
+        first), masked with the release; None when the perimeter is not pooled."""
+        per = self.perimeters.get(self.atoms_of(structure, sites))
+        return None if per is None or not per.pools else per.pool_suppression
 
     def has_brief(self, structure: str | None, sites: Sequence[str] | None) -> bool:
         return self.atoms_of(structure, sites) in self.perimeters
@@ -297,19 +334,70 @@ def _perimeter_sets(atoms: pd.DataFrame, groupings: Sequence[Sequence[str]],
         out += [frozenset(part.index.tolist()) for _, part in groups]
     every = [(s, None) for s in sorted(atoms["structure"].unique())]
     every += [(s, [site]) for s, site in atoms[["structure", "site"]].drop_duplicates().itertuples(index=False)]
-    for structure, sites in [*every, *briefs]:
-        sel = np.ones(len(atoms), dtype=bool)
-        if structure is not None:
-            sel &= atoms["structure"].eq(structure).to_numpy()
-        if sites:
-            sel &= atoms["site"].isin(list(sites)).to_numpy()
-        salaried = sel & atoms["salarie"].to_numpy()
-        out.append(frozenset(atoms.index[salaried if salaried.any() else sel].tolist()))
+    for structure, sites, *_ in [*every, *briefs]:
+        out.append(_brief_atoms(atoms, structure, sites))
     seen: dict[frozenset[int], None] = {}
     for s in out:
         if s:
             seen.setdefault(s)
     return list(seen)
+
+
+def _brief_atoms(atoms: pd.DataFrame, structure: str | None, sites: Sequence[str] | None) -> frozenset[int]:
+    """The atoms of a brief's perimeter: its salaried dispositifs, or all when it has none."""
+    sel = np.ones(len(atoms), dtype=bool)
+    if structure is not None:
+        sel &= atoms["structure"].eq(structure).to_numpy()
+    if sites:
+        sel &= atoms["site"].isin(list(sites)).to_numpy()
+    salaried = sel & atoms["salarie"].to_numpy()
+    return frozenset(atoms.index[salaried if salaried.any() else sel].tolist())
+
+
+def _pools_for(per: Perimeter, annee: int) -> list[tuple[int, ...]]:
+    """The periods of :data:`POOL_YEARS` years ending at ``annee`` (back to the perimeter's first year; a
+    shorter first period when at least two years are left) when the perimeter's own table masks its
+    headline rate of ``annee``; none otherwise."""
+    if annee not in per.shown or per.shown[annee].get(HEADLINE, True):
+        return []
+    years = [int(y) for y in per.table.index if int(y) <= annee]
+    first = min(years)
+    pools, end = [], annee
+    while end >= first:
+        chunk = tuple(range(max(first, end - POOL_YEARS + 1), end + 1))
+        if len(chunk) >= 2:
+            pools.append(chunk)
+        end -= POOL_YEARS
+    return sorted(pools)
+
+
+def _add_pools(perimeters: list[Perimeter], atoms: pd.DataFrame, briefs, seuil: int, exact_atoms: int) -> None:
+    """Pool the perimeter of each brief given with its year (``(structure, sites, annee)``) whose headline its own
+    table masks; perimeters linked by interval propagation (beyond ``exact_atoms``) are not pooled."""
+    by_atoms = {per.atoms: per for per in perimeters}
+    for brief in briefs:
+        if len(brief) < 3 or brief[2] is None:
+            continue
+        per = by_atoms.get(_brief_atoms(atoms, brief[0], brief[1]))
+        if per is None or (per.structure is None and len(atoms) > exact_atoms):
+            continue
+        pools = _pools_for(per, int(brief[2]))
+        if pools and set(pools) - set(per.pools):
+            per.pool(sorted(set(per.pools) | set(pools)))
+            per.suppress(seuil)
+
+
+def _blocks(years: list[int], perimeters: list[Perimeter]) -> list[tuple[int, ...]]:
+    """The years tested together: one block per set of years joined by a pooled period."""
+    position = {y: i for i, y in enumerate(years)}
+    union = _Union(len(years))
+    for per in perimeters:
+        for pool in per.pools:
+            union.join(position[y] for y in pool if y in position)
+    groups: dict[int, list[int]] = defaultdict(list)
+    for y in years:
+        groups[union.find(position[y])].append(y)
+    return sorted(tuple(sorted(g)) for g in groups.values())
 
 
 def _tables(dataset: Dataset, atoms: pd.DataFrame, keys: list[str], sets: list[frozenset[int]],
@@ -361,10 +449,10 @@ def _restrict(dataset: Dataset, rows: np.ndarray) -> Dataset:
 
 @dataclass(frozen=True)
 class CellRef:
-    """A cell of the release: a perimeter, a year, a cell name of a family."""
+    """A cell of the release: a perimeter, a year (or a pooled period: a tuple of years), a cell name of a family."""
 
     perimeter: frozenset[int]
-    annee: int
+    annee: int | tuple[int, ...]
     cell: str
 
 
@@ -542,7 +630,8 @@ class _Release:
     aggregates: dict[int, list[int]]  # perimeter -> its parts (perimeters of one structure each)
     component: dict[int, int]  # atom -> component
     years: list[int]
-    clean: dict[tuple[int, str], tuple[bool, ...]] = field(default_factory=dict)  # passed, with these cells shown
+    blocks: list[tuple[int, ...]] = field(default_factory=list)  # years tested together (pooled periods)
+    clean: dict[tuple, tuple[bool, ...]] = field(default_factory=dict)  # passed, with these cells shown
     passed: set[CellRef] = field(default_factory=set)  # hidden cells that passed both tests
     spans: dict[frozenset[int], int] = field(default_factory=dict)  # perimeter -> structures it spans
     index: dict[frozenset[int], int] = field(default_factory=dict)  # perimeter -> its position
@@ -553,7 +642,7 @@ class _Release:
         """True when masking ``ref`` would leave it the only hidden cell of a relation of its table (the
         table's secondary suppression would then have to mask one more)."""
         per = self.perimeters[self.index[ref.perimeter]]
-        shown = per.shown.get(ref.annee, {})
+        shown = per.pool_shown.get(ref.annee, {}) if isinstance(ref.annee, tuple) else per.shown.get(ref.annee, {})
         for total, parts in RELATIONS:
             cells = [total, *parts]
             if ref.cell in cells and all(shown.get(c, True) for c in cells if c != ref.cell):
@@ -572,8 +661,9 @@ class _Release:
                          for y in self.years}
 
 
-def _cells(release: _Release, index: int, year: int, family: Family) -> list[_Cell]:
-    """The cells of one perimeter, year and family, with their values and whether they are published."""
+def _cells(release: _Release, index: int, year: int, family: Family, tag: bool = False) -> list[_Cell]:
+    """The cells of one perimeter, year and family, with their values and whether they are published
+    (``tag``: the unknowns are named per year, the year being tested in a block with others)."""
     per = release.perimeters[index]
     coefs = _coefficients(family)
     proxy = coefs @ per.proxy[year]
@@ -592,9 +682,36 @@ def _cells(release: _Release, index: int, year: int, family: Family) -> list[_Ce
         else:
             hidden = any(not shown.get(c, True) for c in columns)
             published, masked = not hidden, hidden
-        out.append(_Cell(CellRef(per.atoms, year, name), coef, float(true[k]), float(proxy[k]), published, masked,
+        named = {f"{year}|{b}": v for b, v in coef.items()} if tag else coef
+        out.append(_Cell(CellRef(per.atoms, year, name), named, float(true[k]), float(proxy[k]), published, masked,
                          maskable=published and shown is not None and columns is not None))
     return out
+
+
+def _pool_cells(release: _Release, index: int, pool: tuple[int, ...], family: Family) -> list[_Cell]:
+    """The pooled cells of one perimeter and period: each the sum of its years (unknowns named per year)."""
+    per = release.perimeters[index]
+    coefs = _coefficients(family)
+    zero = np.zeros(len(UNKNOWNS))
+    true = coefs @ sum((per.values.get(y, zero) for y in pool), zero.copy())
+    proxy = coefs @ sum((per.proxy[y] for y in pool), zero.copy())
+    shown = per.pool_shown[pool]
+    out = []
+    for k, (name, coef) in enumerate(family.cells.items()):
+        columns = family.columns[name]
+        hidden = columns is None or any(not shown.get(c, True) for c in columns)
+        named = {f"{y}|{b}": v for y in pool for b, v in coef.items()}
+        out.append(_Cell(CellRef(per.atoms, pool, name), named, float(true[k]), float(proxy[k]), not hidden,
+                         hidden and columns is not None, maskable=not hidden and columns is not None))
+    return out
+
+
+def _unit_cells(release: _Release, index: int, block: tuple[int, ...], family: Family) -> list[_Cell]:
+    """Every cell of one perimeter in a block of years: its cells of each year, then its pooled periods."""
+    tag = len(block) > 1
+    out = [c for y in block for c in _cells(release, index, y, family, tag)]
+    per = release.perimeters[index]
+    return out + [c for pool in per.pools if set(pool) <= set(block) for c in _pool_cells(release, index, pool, family)]
 
 
 UNKNOWNS: tuple[str, ...] = tuple(dict.fromkeys(b for f in FAMILIES for b in f.base))
@@ -611,10 +728,10 @@ def _coefficients(family: Family) -> np.ndarray:
     return out
 
 
-def _year_family(release: _Release, year: int, family: Family,
+def _year_family(release: _Release, block: tuple[int, ...], family: Family,
                  cells: dict[int, list[_Cell]]) -> list[_Violation]:
-    """Every failing cell of one year and family (``cells``: per perimeter), over all components."""
-    systems = _systems(release, year, family)
+    """Every failing cell of one block of years and family (``cells``: per perimeter), over all components."""
+    systems = _systems(release, block, family)
     cells_of: dict[int, list[_Cell]] = defaultdict(list)
     for i, per in enumerate(release.perimeters):
         if i in release.aggregates:
@@ -629,7 +746,7 @@ def _year_family(release: _Release, year: int, family: Family,
     for i, parts in release.aggregates.items():
         out += _aggregate(release, systems, cells, i, parts)
     for comp, system in systems.items():
-        key, signature = (year, family.name, comp), (system.signature(), tuple(c.published for c in cells_of[comp]))
+        key, signature = (block, family.name, comp), (system.signature(), tuple(c.published for c in cells_of[comp]))
         if release.clean_components.get(key) == signature:
             continue  # unchanged since it passed
         found = _check_system(system, cells_of[comp], release.seuil, release.passed)
@@ -639,19 +756,25 @@ def _year_family(release: _Release, year: int, family: Family,
     return out
 
 
-def _systems(release: _Release, year: int, family: Family) -> dict[int, _System]:
-    """One system per component: the unknowns of its atoms, their true values and the per-atom equalities."""
+def _systems(release: _Release, block: tuple[int, ...], family: Family) -> dict[int, _System]:
+    """One system per component: the unknowns of its atoms (per year of the block when it has several), their
+    true values and the per-atom equalities."""
     systems: dict[int, _System] = {}
     position = [UNKNOWNS.index(b) for b in family.base]
+    tag = len(block) > 1
     for comp in sorted(set(release.component.values())):
         system = systems[comp] = _System()
         truth = []
         for a in sorted(a for a, c in release.component.items() if c == comp):
-            system.vector([a], dict.fromkeys(family.base, 1.0))
-            values = release.values.get(a, {}).get(year)
-            truth += [0.0] * len(position) if values is None else values[position].tolist()
-            for eq in family.structural:
-                system.rows.append((system.vector([a], eq), 0.0, ()))
+            for year in block:
+                def named(coef: dict[str, float], y: int = year) -> dict[str, float]:
+                    return {f"{y}|{b}": v for b, v in coef.items()} if tag else coef
+
+                system.vector([a], named(dict.fromkeys(family.base, 1.0)))
+                values = release.values.get(a, {}).get(year)
+                truth += [0.0] * len(position) if values is None else values[position].tolist()
+                for eq in family.structural:
+                    system.rows.append((system.vector([a], named(eq)), 0.0, ()))
         system.truth = np.array(truth)
     return systems
 
@@ -752,16 +875,17 @@ def _round(release: _Release) -> dict[int, set[tuple[int, tuple[str, ...]]]]:
     a cell fails and no published cell can be masked for it."""
     index = {per.atoms: i for i, per in enumerate(release.perimeters)}
     changes: dict[int, set[tuple[int, tuple[str, ...]]]] = defaultdict(set)
-    for year in release.years:
-        for family in FAMILIES:
-            per_perimeter = {i: _cells(release, i, year, family) for i in range(len(release.perimeters))}
+    for family in FAMILIES:
+        units = release.blocks if family is FAMILIES[0] else [(y,) for y in release.years]
+        for block in units:
+            per_perimeter = {i: _unit_cells(release, i, block, family) for i in range(len(release.perimeters))}
             cells = [c for i in sorted(per_perimeter) for c in per_perimeter[i]]
             signature = tuple(c.published for c in cells)
-            if release.clean.get((year, family.name)) == signature:
-                continue  # nothing changed since this year and family passed the tests
-            violations = _year_family(release, year, family, per_perimeter)
+            if release.clean.get((block, family.name)) == signature:
+                continue  # nothing changed since this block and family passed the tests
+            violations = _year_family(release, block, family, per_perimeter)
             if not violations:
-                release.clean[(year, family.name)] = signature
+                release.clean[(block, family.name)] = signature
                 continue
             published = {c.ref: c for c in cells if c.maskable}
             chosen: set[CellRef] = set()
@@ -772,20 +896,22 @@ def _round(release: _Release) -> dict[int, set[tuple[int, tuple[str, ...]]]]:
                 chosen.add(ref)
                 columns = family.columns[ref.cell]
                 forced = columns if ref.cell.endswith("_n") else columns[:1]
-                changes[index[ref.perimeter]].add((year, forced))
+                changes[index[ref.perimeter]].add((ref.annee, forced))
             if not chosen:
                 raise RuntimeError(f"secret statistique : aucune cellule complémentaire possible pour "
-                                   f"{violations[0].cell.ref.cell} ({year})")
+                                   f"{violations[0].cell.ref.cell} ({violations[0].cell.ref.annee})")
     return changes
 
 
 def linked_suppression(dataset: Dataset, seuil: int = DEFAULT_THRESHOLD,
-                       briefs: Sequence[tuple[str | None, Sequence[str] | None]] = (),
+                       briefs: Sequence[tuple] = (),
                        groupings: Sequence[Sequence[str]] = (), inclure_non_salaries: bool = False,
                        exact_atoms: int = EXACT_ATOMS, regle: str | None = None) -> ReleaseMask:
     """Mask every table of one release together (see the module docstring).
 
-    ``briefs``: the (structure, sites) perimeter of each brief of a batch; ``groupings``: extra grouping
+    ``briefs``: the (structure, sites) perimeter of each brief of a batch, or (structure, sites, annee): its
+    perimeter is then pooled when its own table masks its headline rate of ``annee`` (« Pooled periods »,
+    :meth:`ReleaseMask.pooled`); ``groupings``: extra grouping
     columns published besides the standard ones (``iae-impact indicateurs --par``); ``inclure_non_salaries``:
     the grouped tables count the non-salaried programmes too (``--non-salaries``); ``regle``: the exit-rule
     variant of every table (``data/reference/regles_sortie.csv``; default: the written rule); ``exact_atoms``: up to
@@ -820,16 +946,23 @@ def linked_suppression(dataset: Dataset, seuil: int = DEFAULT_THRESHOLD,
                         structures[0] if len(structures) == 1 else None)
         per.suppress(seuil)
         perimeters.append(per)
+    _add_pools(perimeters, atoms, briefs, seuil, exact_atoms)
+    years = sorted({int(y) for per in perimeters for y in per.table.index})
     release = _Release(int(seuil), atoms, values, perimeters, *_layout(atoms, perimeters, exact_atoms),
-                       years=sorted({int(y) for per in perimeters for y in per.table.index}))
+                       years=years, blocks=_blocks(years, perimeters))
     release.prepare()
     release.spans = {per.atoms: int(atoms.loc[sorted(per.atoms), "structure"].nunique()) for per in perimeters}
     release.index = {per.atoms: i for i, per in enumerate(perimeters)}
-    own = sum(int(per.mask.to_numpy().sum()) for per in perimeters)
+    own = sum(_masked_cells(per) for per in perimeters)
     rounds = _iterate(release)
-    added = sum(int(per.mask.to_numpy().sum()) for per in perimeters) - own
+    added = sum(_masked_cells(per) for per in perimeters) - own
     return ReleaseMask(dataset, int(seuil), atoms, {per.atoms: per for per in perimeters}, iterations=rounds,
                        added=added, regle=regle)
+
+
+def _masked_cells(per: Perimeter) -> int:
+    pooled = 0 if per.pool_suppression is None else int(per.pool_suppression.masque.to_numpy().sum())
+    return int(per.mask.to_numpy().sum()) + pooled
 
 
 def _iterate(release: _Release) -> int:
@@ -841,7 +974,11 @@ def _iterate(release: _Release) -> int:
         for i, cells in changes.items():
             per = release.perimeters[i]
             for year, columns in cells:
-                if year in per.forced.index:
+                if isinstance(year, tuple):
+                    position = per.pools.index(year)
+                    per.pool_forced.iloc[position, [per.pool_forced.columns.get_loc(c) for c in columns
+                                                    if c in per.pool_forced.columns]] = True
+                elif year in per.forced.index:
                     per.forced.loc[year, [c for c in columns if c in per.forced.columns]] = True
             per.suppress(release.seuil)
     raise RuntimeError("secret statistique : le masquage des tableaux liés ne converge pas")

@@ -347,7 +347,8 @@ def perimeter_vs_expected(exits: pd.DataFrame | Dataset, annee: int, structure: 
 
     ``exits``: :func:`~iae_impact.analysis.indicators.examined_exits` of the whole dataset (computed once
     for every brief of a batch), or the dataset itself. The adjustment model of
-    :func:`risk_adjusted_comparison` is fitted on all examined exits in a three-year window (``annee`` − 1 to ``annee`` + 1, the years present): one site
+    :func:`risk_adjusted_comparison` is fitted on all examined exits in a three-year window ending at ``annee`` (``annee`` − 2 to ``annee``, the years present: a brief of a year
+    uses nothing later): one site
     rarely has enough exits in a single year. Only exits of the perimeter's dispositifs enter (a
     perimeter is compared with structures of the same dispositif; its exits in a dispositif with fewer
     than ``MIN_N`` exits outside it are left out, ``dispositifs`` lists those kept). Returns plain Python values:
@@ -360,7 +361,7 @@ def perimeter_vs_expected(exits: pd.DataFrame | Dataset, annee: int, structure: 
     """
     if isinstance(exits, Dataset):
         exits = examined_exits(exits)
-    window = [annee - 1, annee, annee + 1]
+    window = [annee - 2, annee - 1, annee]
     exits = exits[exits["annee"].isin(window)]
     inside = pd.Series(True, index=exits.index)
     if structure is not None:

@@ -17,6 +17,7 @@ import pandas as pd
 from ..analysis.disclosure import Suppression
 from ..base.fr import format_interval, format_number, format_rate
 from ..base.version import __version__
+from ..rules.dispositifs import dispositif_label
 from ..rules.exits import default_exit_rule, examination_rules, exit_rule_variants
 from ..rules.national import national_reference
 from ..rules.secrecy import reveals_small
@@ -29,14 +30,20 @@ MASKED = "non publié"
 CATEGORY_ROWS = [
     ("emploi_durable", "Emploi durable", "CDI, CDD ou intérim de 6 mois et plus, création d'entreprise"),
     ("emploi_transition", "Emploi de transition", "CDD ou intérim de moins de 6 mois, contrat aidé"),
-    ("sorties_positives", "Sorties positives", "formation qualifiante, embauche dans une autre SIAE"),
+    ("sorties_positives", "Sorties positives", "formation qualifiante, autre structure d'insertion"),
     ("autres_sorties", "Autres sorties", "chômage, inactivité, sans nouvelles"),
 ]
 PROFILE_ROWS = [
     ("part_femmes", "Femmes"), ("part_moins_26_ans", "Moins de 26 ans"), ("part_50_ans_et_plus", "50 ans et plus"),
     ("part_rsa", "Bénéficiaires du RSA"), ("part_de_longue_duree", "Inscrits à France Travail depuis 12 mois ou plus"),
-    ("part_niveau_infra_bac", "Niveau de formation inférieur au bac"), ("part_qpv", "Résidant en QPV"),
+    ("part_niveau_infra_bac", "Niveau de formation inférieur au bac"),
+    ("part_qpv", "Résidant en quartier prioritaire de la politique de la ville"),
 ]  # fmt: skip  (ZRR and RQTH are in notebook 02: the brief keeps to two pages)
+
+
+#: How a programme's public is named in a sentence (« des bénéficiaires du RSA »).
+PUBLIC_NAMES = {"part_rsa": "bénéficiaires du RSA", "part_femmes": "femmes", "part_moins_26_ans": "moins de 26 ans",
+                "part_50_ans_et_plus": "personnes de 50 ans et plus"}
 
 
 # --------------------------------------------------------------------------- masked values
@@ -106,14 +113,43 @@ def title_html(f: BriefFigures, destinataire: dict) -> str:
     to = ", ".join(x for x in (destinataire.get("nom"), destinataire.get("qualite")) if x)
     fictional = ('<p class="fictif">Données fictives : jeu de démonstration, aucune personne réelle.</p>'
                  if f.ctx.provenance.get("fictif") else "")
+    names = ", ".join(dispositif_label(d) for d in p.get("dispositifs") or [])
     return (f'<header class="note-titre"><p class="destinataire">Destinataire : {escape(to)}</p>'
             f"<h1>L'insertion par l'activité économique — {escape(p['libelle'])}</h1>"
-            f'<p class="sous-titre">Bilan {f.annee} · {escape(", ".join(p.get("dispositifs") or []))}</p>'
+            f'<p class="sous-titre">Bilan {f.annee} · {escape(names)}</p>'
             f"{fictional}</header>")
 
 
+def _words(f: BriefFigures) -> dict[str, str]:
+    """The outcome words of the perimeter: an insertion job's exits, or the ends of an accompaniment."""
+    if f.ctx.salarie:
+        return {"examinees": "sorties examinées", "rate": "sont des sorties dynamiques (emploi durable, emploi de "
+                "transition ou sortie positive)", "exits": "Sorties", "exits_of_year": "Sorties de l'année"}
+    return {"examinees": "fins d'accompagnement", "rate": "débouchent sur un emploi, une formation qualifiante ou une "
+            "autre sortie positive", "exits": "Nombre", "exits_of_year": "Fins d'accompagnement de l'année"}
+
+
+def headline_period(f: BriefFigures) -> dict | None:
+    """The pooled period of the brief's year, when the year's own rate is masked and the period's is published:
+    its label, years and published counts (None otherwise)."""
+    if f.value("taux_sorties_dynamiques") is not None or f.ctx.periodes is None:
+        return None
+    row = f.ctx.periodes.iloc[-1]
+    if pd.isna(row["taux_sorties_dynamiques"]) or not str(row["periode"]).endswith(str(f.annee)):
+        return None
+    return {k: (row[k] if k == "periode" else float(row[k])) for k in
+            ("periode", "sorties_examinees", "sorties_dynamiques", "taux_sorties_dynamiques",
+             "taux_sorties_dynamiques_ic_bas", "taux_sorties_dynamiques_ic_haut")}
+
+
+def _period_words(label: str) -> str:
+    first, _, last = label.partition("-")
+    return f"de {first} à {last}" if last else f"en {first}"
+
+
 def key_sentences(f: BriefFigures) -> list[str]:
-    """The headline sentences, generated from the (masked) numbers."""
+    """The headline sentences, generated from the (masked) numbers; the pooled period's rate when the year's
+    is masked."""
     a = f.annee
     personnes = f.value("personnes")
     if personnes is None:
@@ -127,40 +163,61 @@ def key_sentences(f: BriefFigures) -> list[str]:
     else:
         first = f"En {a}, {n} personnes ont été accompagnées vers l'emploi."
     sentences = [first]
-    examined = f.value("sorties_examinees")
-    if examined is None or examined == 0:
-        sentences.append("Aucun taux de sortie n'est publié pour cette année : trop peu de sorties examinées.")
-        return sentences
-    rate = f.value("taux_sorties_dynamiques")
-    if rate is None:
-        sentences.append(f"Le taux de sorties dynamiques de {a} n'est pas publié : certaines catégories de sorties "
-                         f"comptent moins de {f.seuil} personnes (secret statistique).")
-    else:
+    w = _words(f)
+    examined, rate = f.value("sorties_examinees"), f.value("taux_sorties_dynamiques")
+    pooled = headline_period(f)
+    if rate is not None and examined:
+        sentences.append(f"Sur {format_number(examined)} {w['examinees']} en {a}, {format_rate(rate)} {w['rate']} ; "
+                         f"intervalle de confiance à 95 % : {f.interval('taux_sorties_dynamiques')}.")
+    elif pooled is not None:
         sentences.append(
-            f"Sur {format_number(examined)} sorties examinées, {format_rate(rate)} sont des sorties dynamiques "
-            f"(emploi durable, emploi de transition ou sortie positive) ; intervalle de confiance à 95 % : "
-            f"{f.interval('taux_sorties_dynamiques')}.")
+            f"Sur {format_number(pooled['sorties_examinees'])} {w['examinees']} {_period_words(pooled['periode'])} "
+            f"(trois années réunies : une année seule en compte trop peu), {format_rate(pooled['taux_sorties_dynamiques'])} "
+            f"{w['rate']} ; intervalle de confiance à 95 % : "
+            f"{format_interval(pooled['taux_sorties_dynamiques_ic_bas'], pooled['taux_sorties_dynamiques_ic_haut'])}.")
+    elif examined == 0:
+        sentences.append(f"Aucune des {w['examinees']} de {a} ne permet de calculer un taux.")
+    else:
+        sentences.append(f"Le taux de {a} n'est pas publié : trop peu de {w['examinees']}, ou des catégories de moins "
+                         f"de {f.seuil} personnes (secret statistique).")
     durable = f.value("taux_emploi_durable")
-    if durable is not None:
-        sentences.append(f"{format_rate(durable).capitalize()} des sorties examinées se font vers un emploi durable.")
+    if durable is not None and f.ctx.salarie:
+        sentences.append(f"{format_rate(durable).capitalize()} des sorties examinées de {a} se font vers un emploi "
+                         "durable.")
     return sentences
 
 
 def key_figures_table(f: BriefFigures) -> pd.DataFrame:
-    """Key figures, each beside its national reference when one of a close definition exists."""
+    """Key figures, each beside its national reference when one of a close definition and of the same
+    dispositif exists (the pooled period's rate when the year's is masked)."""
+    w = _words(f)
     rows = [("Personnes " + ("ayant travaillé" if f.ctx.salarie else "accompagnées"), f.number("personnes"),
              "personnes")]
     if f.ctx.salarie:
         rows += [("Heures d'insertion", f.number("heures"), "heures"),
                  ("Équivalents temps plein", f.number("etp", 1), "etp")]
-    rows += [("Sorties examinées", f.number("sorties_examinees"), "sorties_examinees"),
-             ("Taux de sorties dynamiques", _rate_cell(f, "taux_sorties_dynamiques"), "taux_sorties_dynamiques"),
-             ("Taux d'emploi durable", _rate_cell(f, "taux_emploi_durable"), "taux_emploi_durable")]
+    rows.append((w["examinees"].capitalize(), f.number("sorties_examinees"), "sorties_examinees"))
+    pooled = headline_period(f)
+    label = "Taux de sorties dynamiques" if f.ctx.salarie else "Part vers l'emploi ou la formation"
+    if pooled is not None:
+        interval = format_interval(pooled["taux_sorties_dynamiques_ic_bas"], pooled["taux_sorties_dynamiques_ic_haut"])
+        rows.append((f"{label} ({pooled['periode']})", f"{format_rate(pooled['taux_sorties_dynamiques'])} {interval}",
+                     "taux_sorties_dynamiques"))
+    else:
+        rows.append((label, _rate_cell(f, "taux_sorties_dynamiques"), "taux_sorties_dynamiques"))
+    if f.ctx.salarie:
+        rows.append(("Taux d'emploi durable", _rate_cell(f, "taux_emploi_durable"), "taux_emploi_durable"))
     out = []
     for label, value, column in rows:
-        ref = national_reference(column, f.annee) if f.ctx.salarie else None
+        ref = _reference(f, column)
         out.append({"Indicateur": label, f"Valeur {f.annee}": value, "Repère national": _ref_text(ref)})
     return pd.DataFrame(out)
+
+
+def _reference(f: BriefFigures, column: str) -> dict | None:
+    if not f.ctx.salarie:
+        return None
+    return national_reference(column, f.annee, f.ctx.perimetre.get("dispositifs") or [])
 
 
 def _rate_cell(f: BriefFigures, column: str) -> str:
@@ -170,34 +227,63 @@ def _rate_cell(f: BriefFigures, column: str) -> str:
 
 
 def _ref_text(ref: dict | None) -> str:
+    """« 60 % (objectif) », « 58 % (ordre de grandeur, 2022) », « — » without a reference of the same definition
+    and dispositif (said once in the method)."""
     if ref is None:
-        return "pas de repère national de même définition"
+        return "—"
     kind = "objectif" if ref["comparabilite"] == "objectif" else f"ordre de grandeur, {ref['annee']}"
     return f"{format_rate(ref['valeur'])} ({kind})"
 
 
+def _exits_source(f: BriefFigures) -> tuple[pd.Series, str | None]:
+    """The row the exits table shows: the year's, or the pooled period's when every category of the year is
+    masked and the period publishes some."""
+    columns = [c for c, _l, _d in CATEGORY_ROWS]
+    if any(f.value(c) is not None for c in columns) or f.ctx.periodes is None:
+        return f.row, None
+    row = f.ctx.periodes.iloc[-1]
+    if all(pd.isna(row[c]) for c in columns):
+        return f.row, None
+    return row, str(row["periode"])
+
+
 def exits_table(f: BriefFigures) -> pd.DataFrame:
-    """Where people went: examined exits by ASP category (counts and shares)."""
+    """Where people went: examined exits by ASP category (counts and shares), for the year or its pooled period."""
+    row, period = _exits_source(f)
     rows = []
-    examined = f.value("sorties_examinees")
+    examined = None if pd.isna(row["sorties_examinees"]) else float(row["sorties_examinees"])
+    head = _words(f)["exits"] if period is None else period  # the legend says it is a pooled period
     for column, label, detail in CATEGORY_ROWS:
-        v = f.value(column)
+        v = None if pd.isna(row[column]) else float(row[column])
         share = MASKED if v is None or not examined else format_rate(v / examined)
-        rows.append({"Catégorie": label, "Exemples": detail, "Sorties": f.number(column), "Part": share})
+        rows.append({"Catégorie": label, "Exemples": detail, head: MASKED if v is None else format_number(v),
+                     "Part": share})
     return pd.DataFrame(rows)
 
 
+def exits_published(f: BriefFigures) -> bool:
+    """Whether the exits section says anything: a published category, of the year or of its pooled period."""
+    row, _period = _exits_source(f)
+    return any(not pd.isna(row[c]) for c, _l, _d in CATEGORY_ROWS)
+
+
 def exits_note(f: BriefFigures) -> str:
+    w = _words(f)
+    _row, period = _exits_source(f)
+    lead = "" if period is None else (f"Catégories {_period_words(period)} (trois années réunies : celles de {f.annee} "
+                                      "comptent trop peu de personnes pour être publiées). ")
+    if not f.ctx.salarie:
+        return lead + f"{w['exits_of_year']} : {f.number('sorties')}."
     parts = [("examinées", "sorties_examinees"), ("neutralisées (retraite, décès, longue maladie…)", "retraits"),
              ("trop courtes pour être examinées", "sorties_hors_seuil")]
     published = [f"{f.number(c)} {label}" for label, c in parts if f.value(c) is not None]
     hidden = [label.split(" (")[0] for label, c in parts if f.value(c) is None]
-    text = f"Sorties de l'année : {f.number('sorties')}"
+    text = f"{w['exits_of_year']} : {f.number('sorties')}"
     if published:
         text += ", dont " + ", ".join(published)
     if hidden:
         text += f" ; non publié (secret statistique) : nombre de sorties {', '.join(hidden)}"
-    return text + "."
+    return lead + text + "."
 
 
 def masked_in_year(f: BriefFigures) -> int:
@@ -207,61 +293,108 @@ def masked_in_year(f: BriefFigures) -> int:
 
 
 def profile_table(f: BriefFigures) -> pd.DataFrame:
-    """Who the people are, beside the national figure where one exists."""
+    """Who the people are, beside the national figure of the same dispositif where one exists. For an
+    accompaniment programme, a trait every person has (its public, e.g. RSA recipients) is not a profile:
+    :func:`programme_public` says it once."""
     rows = []
     for column, label in PROFILE_ROWS:
         n = f.value(f"{column}_n")
-        if not n:
+        if not n or column in programme_public(f):
             continue
-        ref = national_reference(column, f.annee) if f.ctx.salarie else None
+        ref = _reference(f, column)
         rows.append({"Profil": label, "Part": f.rate(column), "Sur": f"{format_number(n)} pers.",
                      "Repère national": _ref_text(ref) if ref else "—"})
     return pd.DataFrame(rows)
 
 
+def programme_public(f: BriefFigures) -> list[str]:
+    """Profile shares of 100 % in a non-salaried accompaniment programme: the public it is for."""
+    if f.ctx.salarie:
+        return []
+    return [c for c, _l in PROFILE_ROWS if f.value(c) == 1.0]
+
+
+def shown_years(f: BriefFigures) -> pd.DataFrame:
+    """The published yearly rates up to the brief's year (a « Bilan 2024 » shows nothing later)."""
+    t = f.suppression.table
+    return t[(t["annee"] <= f.annee)].dropna(subset=["taux_sorties_dynamiques"])
+
+
+def trend_points(f: BriefFigures) -> tuple[pd.DataFrame, bool]:
+    """What the trend chart shows: the published pooled periods when the perimeter is pooled, else the published
+    years up to the brief's year; and whether they are periods."""
+    if f.ctx.periodes is not None:
+        periods = f.ctx.periodes.dropna(subset=["taux_sorties_dynamiques"])
+        if len(periods):
+            return periods.reset_index(drop=True), True
+    return shown_years(f), False
+
+
+def trend_shown(f: BriefFigures) -> bool:
+    """Whether the trend chart has a point to show."""
+    return not trend_points(f)[0].empty
+
+
+def trend_title(f: BriefFigures) -> str:
+    what = "du taux de sorties dynamiques" if f.ctx.salarie else "de la part vers l'emploi ou la formation"
+    return f"Évolution {what}"
+
+
 def trend_figure(f: BriefFigures):
-    """Sorties dynamiques rate per year with its interval; masked years are left out. Returns (fig, alt text)."""
+    """The rate per year (or per pooled period) with its interval, up to the brief's year; masked points are left
+    out. Returns (fig, alt text), or None when nothing is published."""
     import matplotlib.pyplot as plt
 
+    points, pooled = trend_points(f)
+    if points.empty:
+        return None
     charts.set_style()
     plt.rcParams.update({"font.size": 8, "axes.labelsize": 8, "xtick.labelsize": 8, "ytick.labelsize": 8})
-    t = f.suppression.table.dropna(subset=["taux_sorties_dynamiques"])
-    fig, ax = plt.subplots(figsize=(7.0, 2.0))
-    charts.plot_rate_by_year(t, "taux_sorties_dynamiques", hue=None, title="", ax=ax)
-    ax.set_ylabel("Sorties dynamiques")
-    ref = national_reference("taux_sorties_dynamiques", f.annee)
-    if ref is not None:
-        ax.axhline(ref["valeur"], color="grey", linestyle="--", linewidth=1)
-        ax.text(ax.get_xlim()[0], ref["valeur"] + 0.02, f"objectif {format_rate(ref['valeur'])}", fontsize=8,
-                color="grey")
+    fig, ax = plt.subplots(figsize=(7.0, 1.5))
+    labels = points["periode"].astype(str).tolist() if pooled else [str(int(y)) for y in points["annee"]]
+    ref = _reference(f, "taux_sorties_dynamiques")
+    charts.plot_rate_points(ax, labels, points, "taux_sorties_dynamiques",
+                            reference=None if ref is None else (ref["valeur"], f"objectif {format_rate(ref['valeur'])}"),
+                            positions=None if pooled else points["annee"].astype(int).tolist())
+    ax.set_ylabel("Sorties dynamiques" if f.ctx.salarie else "Vers l'emploi ou la formation")
     fig.tight_layout()
-    years = t["annee"].astype(int).tolist()
-    published = ", ".join(f"{y} : {format_rate(v)}" for y, v in zip(years, t["taux_sorties_dynamiques"], strict=True))
-    alt = ("Taux de sorties dynamiques par année avec intervalle de confiance à 95 % — "
-           + (published or "aucune année publiable"))
+    published = ", ".join(f"{lab} : {format_rate(v)}" for lab, v in zip(labels, points["taux_sorties_dynamiques"],
+                                                                       strict=True))
+    unit = "par période de trois ans" if pooled else "par année"
+    alt = (f"{trend_title(f)} {unit}, avec intervalle de confiance à 95 % — " + published
+           + ("" if ref is None else f" ; objectif de référence {format_rate(ref['valeur'])}") + ".")
     return fig, alt
 
 
+def hidden_years(f: BriefFigures) -> list[int]:
+    """Years up to the brief's with examined exits whose rate is masked (the trend note names them)."""
+    return [y for y in f.ctx.annees_avec_sorties if y <= f.annee and f.masked("taux_sorties_dynamiques", y)]
+
+
 def trend_note(f: BriefFigures) -> str:
-    hidden = [y for y in f.ctx.annees_avec_sorties if f.masked("taux_sorties_dynamiques", y)]
-    text = ("Chaque point est le taux d'une année, avec son intervalle de confiance à 95 % : "
-            "plus il y a de sorties, plus l'intervalle est étroit.")
+    points, pooled = trend_points(f)
+    unit = "période de trois ans" if pooled else "année"
+    text = (f"Chaque point est le taux d'une {unit}, avec son intervalle de confiance à 95 % : "
+            f"plus il y a de {_words(f)['examinees']}, plus l'intervalle est étroit.")
+    if pooled:
+        text += " Années regroupées par trois : une année seule compte trop peu de personnes pour être publiée."
+        hidden = [p for p in f.ctx.periodes["periode"] if p not in set(points["periode"])]
+        if hidden:
+            text += f" Périodes non publiées (secret statistique) : {', '.join(hidden)}."
+        return text
+    hidden = hidden_years(f)
     if hidden:
         text += f" Années non publiées (moins de {f.seuil} sorties ou cellules masquées) : " + ", ".join(
             str(y) for y in hidden) + "."
     return text
 
 
-def comparison_text(f: BriefFigures) -> str:
-    """One sentence placing the perimeter against its expected rate, or why there is none."""
+def comparison_text(f: BriefFigures) -> str | None:
+    """One sentence placing the perimeter against its expected rate; None when there is nothing to say (the
+    section is then left out)."""
     result = f.ctx.perimetre.get("comparaison")
-    if not f.ctx.salarie:
-        return "Sans objet pour un programme d'accompagnement non salarié."
-    if result is None:
-        return ("Non disponible : trop peu de sorties sur trois ans, ou aucune autre structure du même "
-                "dispositif dans les données pour servir de référence.")
-    if reveals_small(result["observed"], result["n"], f.seuil):
-        return f"Comparaison à l'attendu non publiée : moins de {f.seuil} personnes dans l'une des cases."
+    if not f.ctx.salarie or result is None or reveals_small(result["observed"], result["n"], f.seuil):
+        return None
     return describe_perimeter(result, label="ce périmètre")
 
 
@@ -281,74 +414,112 @@ def comparison_figure(f: BriefFigures):
     groups.attrs["model"] = {"group": "site"}
     fig, alt = charts.funnel_figure(groups[["site", *[c for c in groups.columns if c != "site"]]],
                              result["reference_rate"], title="", highlight=result["perimeter_sites"])
-    fig.set_size_inches(7.0, 2.2)
+    fig.set_size_inches(7.0, 1.9)
     fig.tight_layout()
     return fig, alt
 
 
+#: Public names of the impact covariates, for sentences (no acronym).
+COVARIATE_NAMES = {"age": "l'âge", "age2": "l'âge", "femme": "le sexe", "rsa": "le RSA",
+                   "chomage_longue_duree": "l'ancienneté au chômage", "niveau_infra_cap": "le niveau de formation",
+                   "niveau_bac_ou_plus": "le niveau de formation", "qpv": "la résidence en quartier prioritaire de la "
+                   "politique de la ville", "rqth": "la reconnaissance de travailleur handicapé"}
+
+
 def impact_sentences(f: BriefFigures) -> list[str]:
-    """The impact estimate and its caveat when a comparison group exists; else say these are outcomes."""
+    """The impact estimate, said with what it rests on: the years it pools, whether its interval excludes zero,
+    the balance and overlap that make the groups comparable, the follow-up difference. When balance or overlap
+    fail, no estimate is given: the sentence says which does not hold."""
     est = f.ctx.perimetre.get("impact")
     if est is None:
         return []
+    years = est.get("annees_sorties") or []
+    period = f"sorties de {years[0]} à {years[-1]}" if len(years) == 2 and years[0] != years[-1] else "sorties"
+    if not est.get("comparable", False):
+        failing = [f"{COVARIATE_NAMES.get(d['covariable'], d['covariable'])} ({format_number(abs(d['dms_apres']), 2)})"
+                   for d in est.get("desequilibres", [])]
+        overlap = est.get("part_hors_recouvrement")
+        parts = []
+        if failing:
+            parts.append("après pondération, les deux groupes diffèrent encore sur " + " et ".join(failing) + ", au-delà de la règle "
+                         f"d'équilibre du projet (différence standardisée d'au plus {format_number(est['seuil_equilibre'], 1)})")
+        if overlap is not None and overlap > est["seuil_recouvrement"]:
+            parts.append(f"{format_rate(overlap)} des personnes n'ont pas d'équivalent dans l'autre groupe")
+        return [f"Pas d'estimation d'impact dans cette note : les {format_number(est['n_traites'])} personnes sorties "
+                f"et les {format_number(est['n_temoins'])} personnes orientées mais non embauchées ne sont pas "
+                f"comparables ; {' ; '.join(parts)}. Comparer leur emploi à six mois ne dirait pas l'effet du parcours."]
     points = [format_number(100 * est[k], 0) for k in ("estimate", "ci_bas", "ci_haut")]
     sign = "+" if est["estimate"] >= 0 else ""
-    return [
-        f"Impact estimé sur l'emploi 6 mois après : {sign}{points[0]} points [{points[1]} ; {points[2]}] par rapport "
-        f"à {format_number(est['n_temoins'])} personnes orientées mais non embauchées, au profil comparable "
-        f"({format_number(est['n_traites'])} personnes sorties suivies ; écart brut : "
-        f"{format_number(100 * est['ecart_naif'], 0)} points).",
-        "Estimation doublement robuste : elle suppose que l'âge, le sexe, le RSA, l'ancienneté au chômage, le "
-        "niveau de formation, le QPV et la RQTH suffisent à rendre les deux groupes comparables ; ce n'est pas "
-        "une évaluation par tirage au sort.",
-    ]
+    first = (f"Impact estimé sur l'emploi six mois après : {sign}{points[0]} points [{points[1]} ; {points[2]}] face "
+             f"à {format_number(est['n_temoins'])} personnes orientées mais non embauchées, au profil comparable "
+             f"({format_number(est['n_traites'])} personnes, {period} réunies ; écart brut : "
+             f"{format_number(100 * est['ecart_naif'], 0)} points)")
+    if est["ci_bas"] <= 0 <= est["ci_haut"]:
+        first += " : l'intervalle comprend zéro, les données ne permettent pas d'exclure l'absence d'effet"
+    return [first + ".",
+            "Estimation doublement robuste, pas un tirage au sort : elle suppose que l'âge, le sexe, le RSA, "
+            "l'ancienneté au chômage, le niveau de formation, la résidence en quartier prioritaire et la "
+            "reconnaissance de travailleur handicapé suffisent à rendre les groupes comparables (après pondération, "
+            f"plus grande différence standardisée : {format_number(est['dms_max'], 2)}, pour une règle de "
+            f"{format_number(est['seuil_equilibre'], 1)}).",
+            "Limite : les personnes orientées sont suivies six mois après leur orientation, les salariés six mois "
+            "après leur sortie."]
 
 
 def money_sentences(f: BriefFigures) -> list[str]:
-    """Two sentences on public money (a range, never a single avoided-cost figure), or why there are none."""
+    """The sentences of « L'argent public » (ranges, spending and receipts apart); empty without a section."""
     money = f.ctx.perimetre.get("argent")
-    if money is None:
-        return ["Pas d'aide au poste pour ce périmètre (programme non salarié) ou pas d'activité salariée cette "
-                "année."]
-    return list(money["phrases"])
+    return [] if money is None else list(money["phrases"])
+
+
+def money_note(f: BriefFigures) -> str | None:
+    money = f.ctx.perimetre.get("argent")
+    return None if money is None else money.get("note")
 
 
 def money_figure(f: BriefFigures):
-    """Aide au poste beside the avoided-cost range; None when there is no range to show."""
+    """Aide au poste, RSA no longer paid and contributions, each its range, side by side (never added); None
+    when there is nothing to set side by side."""
     money = f.ctx.perimetre.get("argent")
-    if money is None or money.get("couts_evites_eur") is None or money.get("aide_au_poste_eur") is None:
-        return None
+    if money is None or money.get("aide_au_poste_eur") is None or money.get("rsa_evite_eur") is None:
+        return None  # one amount alone: the sentence says it
     fig, alt = charts.money_figure(money)
-    fig.set_size_inches(7.0, 1.35)
     fig.tight_layout()
     return fig, alt
 
 
 def method_items(f: BriefFigures) -> list[str]:
     rules = examination_rules(f.ctx.perimetre.get("regle_sorties"))
-    conditions = [f"{d} : {exit_condition_text(rules.loc[d])}" for d in f.ctx.perimetre.get("dispositifs") or []]
-    items = [
-        "Sorties examinées : sorties de l'année qui remplissent la condition du dispositif ("
-        + "; ".join(conditions) + "), hors « retrait des sorties constatées ». Sorties dynamiques = emploi "
-        "durable + emploi de transition + sorties positives (nomenclature ASP).",
-        "Taux déclarés à la sortie : ils ne se comparent pas au taux d'emploi à 6 mois de la DARES (autre mesure). "
-        "Intervalles de confiance à 95 % (Wilson). Repères : circulaire DGEFP n° 2008-21, DARES (année indiquée) ; "
-        "sources dans data/reference du projet iae-impact.",
-        f"Secret statistique : aucune cellule de moins de {f.seuil} personnes n'est publiée, et des cellules "
-        "voisines sont masquées quand elles permettraient de la recalculer"
-        + (f" ({masked_in_year(f)} valeurs masquées pour {f.annee})." if masked_in_year(f) else "."),
-    ]
-    if not f.ctx.salarie:
-        items.append("Programme d'accompagnement non salarié : pas d'heures de travail ni d'équivalent temps plein.")
-    if f.ctx.perimetre.get("impact") is None:
-        items.append("Ces chiffres décrivent des résultats, pas un impact : sans groupe de comparaison (personnes "
-                     "orientées mais non embauchées, suivies de la même façon), on ne peut pas dire ce que ces "
-                     "personnes seraient devenues sans le parcours.")
+    conditions = [f"{dispositif_label(d)} : {exit_condition_text(rules.loc[d])}"
+                  for d in f.ctx.perimetre.get("dispositifs") or []]
+    if f.ctx.salarie:
+        items = ["Sorties examinées : sorties de l'année qui remplissent la condition du dispositif ("
+                 + "; ".join(conditions) + "), hors « retrait des sorties constatées ». Sorties dynamiques = emploi "
+                 "durable + emploi de transition + sorties positives (nomenclature de l'Agence de services et de "
+                 "paiement).",
+                 "Taux déclarés à la sortie : ils ne se comparent pas au taux d'emploi à six mois de la DARES (autre "
+                 "mesure). Intervalles de confiance à 95 % (Wilson). Repères nationaux de même définition et du même "
+                 "dispositif seulement (« — » : aucun) : circulaire DGEFP n° 2008-21, DARES (année indiquée).",
+                 ]
+    else:
+        public = [PUBLIC_NAMES.get(c, dict(PROFILE_ROWS)[c].lower()) for c in programme_public(f)]
+        items = ["Programme d'accompagnement non salarié" + (f" des {', '.join(public)}" if public else "")
+                 + " : pas d'heures de travail ni d'équivalent temps plein ; fins d'accompagnement classées selon la "
+                 "nomenclature des sorties de l'insertion par l'activité économique. Intervalles de confiance à 95 % "
+                 "(Wilson)."]
+    if f.ctx.periodes is not None:
+        items.append("Années regroupées par trois quand une année seule compte trop peu de personnes : les totaux "
+                     "regroupés sont soumis au même secret statistique que les années.")
+    items.append(f"Secret statistique : aucune cellule de moins de {f.seuil} personnes n'est publiée ; des cellules "
+                 "voisines sont masquées quand elles permettraient de la recalculer, y compris d'une note à l'autre"
+                 + (f" ({masked_in_year(f)} valeurs masquées pour {f.annee})." if masked_in_year(f) else "."))
+    if f.ctx.perimetre.get("impact") is None or not f.ctx.perimetre["impact"].get("comparable"):
+        items.append("Ces chiffres décrivent des résultats, pas un impact : sans groupe de comparaison de même profil, "
+                     "on ne peut pas dire ce que ces personnes seraient devenues sans le parcours.")
     items += method_data_items(f)
-    if f.ctx.perimetre.get("comparaison") is not None:
-        items.append("Taux attendu : modèle logistique sur toutes les sorties examinées des structures du même "
-                     "dispositif, sur trois ans, selon le profil des personnes ; limites de l'entonnoir à 95 % et "
-                     "99,8 % (loi binomiale exacte).")
+    if comparison_text(f) is not None:
+        items.append("Taux attendu : modèle logistique sur les sorties examinées des trois dernières années des "
+                     "structures du même dispositif, selon le profil ; entonnoir à 95 % et 99,8 % (loi binomiale).")
     return items
 
 
@@ -409,38 +580,52 @@ def provenance_line(f: BriefFigures, generated: dt.date | None = None) -> str:
 
 
 def summary(f: BriefFigures, note_id: str) -> dict:
-    """Headline numbers for resume.json: masked cells are null and listed."""
-    columns = ["personnes", "entrees", "heures", "etp", "sorties", "sorties_examinees", "sorties_dynamiques",
-               "emploi_durable", "emploi_transition", "sorties_positives", "autres_sorties",
-               "taux_sorties_dynamiques", "taux_sorties_dynamiques_ic_bas", "taux_sorties_dynamiques_ic_haut",
-               "taux_emploi_durable"]
+    """Headline numbers for resume.json: masked cells are null and listed. It holds every number the brief's
+    sentences state (the pooled period, the impact's diagnostics, the money section's ranges and assumptions)."""
+    columns = ["personnes", "entrees", "heures", "etp", "sorties", "sorties_examinees", "retraits",
+               "sorties_hors_seuil", "sorties_dynamiques", "emploi_durable", "emploi_transition", "sorties_positives",
+               "autres_sorties", "taux_sorties_dynamiques", "taux_sorties_dynamiques_ic_bas",
+               "taux_sorties_dynamiques_ic_haut", "taux_emploi_durable", "taux_emploi_durable_ic_bas",
+               "taux_emploi_durable_ic_haut", *[c for s, _l in PROFILE_ROWS for c in (s, f"{s}_n")]]
+
     def published(c: str) -> float | int | None:
         v = f.value(c)
         if v is None:
             return None
-        return round(v, 6) if c.startswith("taux_") or c in ("heures", "etp") else int(v)
+        return round(v, 6) if c.startswith(("taux_", "part_")) and not c.endswith("_n") or c in ("heures", "etp") \
+            else int(v)
 
     values = {c: published(c) for c in columns}
     comparison = f.ctx.perimetre.get("comparaison")
-    if comparison is not None and not reveals_small(comparison["observed"], comparison["n"], f.seuil):
+    if comparison_text(f) is not None:
         comparison = {k: comparison[k] for k in ("n", "observed_rate", "expected_rate", "oe_ratio", "oe_low",
                                                  "oe_high", "years")}
     else:
         comparison = None
-    impact = f.ctx.perimetre.get("impact")
     money = f.ctx.perimetre.get("argent")
     if money is not None:
-        money = {k: money.get(k) for k in ("aide_au_poste_eur", "source_aide_au_poste",
-                                           "cout_public_par_sortie_dynamique_eur", "couts_evites_eur")}
+        money = {k: v for k, v in money.items() if k not in ("hypotheses", "remarques", "citation_reseaux")}
+    periods = None
+    if f.ctx.periodes is not None:
+        periods = [{k: (None if pd.isna(v) else (v if k == "periode" else round(float(v), 6)))
+                    for k, v in row.items()} for row in f.ctx.periodes.to_dict(orient="records")]
+    references = {c: _reference(f, c) for c in ("taux_sorties_dynamiques", "taux_emploi_durable",
+                                                 *[s for s, _l in PROFILE_ROWS])}
     return {
         "id": note_id,
         "annee": f.annee,
         "perimetre": {k: f.ctx.perimetre.get(k) for k in ("structure", "sites", "libelle", "salarie",
                                                           "dispositifs")},
         "comparaison": comparison,
-        "impact": impact,
+        "impact": f.ctx.perimetre.get("impact"),
         "argent": money,
+        "periodes": periods,
+        "reperes": {k: None if v is None else {"valeur": v["valeur"], "annee": v["annee"]}
+                    for k, v in references.items()},
+        "niveau_confiance": 0.95,
+        "annees_non_publiees": hidden_years(f),
         "seuil_secret": f.seuil,
+        "valeurs_masquees_annee": masked_in_year(f),
         "masques": sorted(c for c in columns if f.masked(c)),
         "fictif": bool(f.ctx.provenance.get("fictif")),
         "empreinte_donnees": f.ctx.provenance.get("empreinte_donnees"),

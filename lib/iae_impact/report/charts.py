@@ -93,6 +93,8 @@ def funnel_figure(comparison: pd.DataFrame, p0: float, title: str, highlight: Se
         ax.plot([r.n, r.n], [r.observed_rate, r.adjusted_rate], color=color, linewidth=0.8, alpha=0.6)
         ax.scatter([r.n], [r.observed_rate], facecolors="none", edgecolors=color, s=30, zorder=3)
         ax.scatter([r.n], [r.adjusted_rate], color=color, s=40, zorder=4)
+        if highlight and name not in highlight:
+            continue  # a brief names its own sites only: the others are the background
         y_text = r.adjusted_rate + 0.02
         while any(abs(r.n - x) < 0.2 * n_max and abs(y_text - y) < 0.045 for x, y in placed):
             y_text -= 0.045
@@ -109,8 +111,11 @@ def funnel_figure(comparison: pd.DataFrame, p0: float, title: str, highlight: Se
     handles += [Line2D([], [], linestyle="", marker="o", markerfacecolor="none", markeredgecolor="#404040",
                        label="taux observé"),
                 Line2D([], [], linestyle="", marker="o", color="#404040", label="taux ajusté (profil des personnes)")]
-    ax.legend(handles=handles, fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3,
-              frameon=False)
+    if highlight:  # a brief's small chart: the legend beside the plot, where no point can be
+        ax.legend(handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), ncol=1, frameon=False)
+    else:
+        ax.legend(handles=handles, fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3,
+                  frameon=False)
     fig.tight_layout()
     parts = []
     for r in shown.itertuples(index=False):
@@ -133,41 +138,68 @@ def _position_text(f95: int, f998: int) -> str:
     return "dans les limites"
 
 
+def plot_rate_points(ax, labels: Sequence[str], table: pd.DataFrame, rate: str,
+                     reference: tuple[float, str] | None = None, positions: Sequence[float] | None = None) -> None:
+    """One point per year or pooled period (``labels``, at ``positions``: the years, so a missing year leaves
+    its gap; default: one step each) with its Wilson 95 % interval; ``reference``: a horizontal line (value,
+    label) whose label stands outside the plot, right of it, where no point can be."""
+    x = np.arange(len(labels), dtype=float) if positions is None else np.asarray(positions, dtype=float)
+    below = (table[rate] - table[f"{rate}_ic_bas"]).clip(lower=0).to_numpy()
+    above = (table[f"{rate}_ic_haut"] - table[rate]).clip(lower=0).to_numpy()
+    ax.errorbar(x, table[rate].to_numpy(), yerr=[below, above], marker="o", capsize=3,
+                color=sns.color_palette(PALETTE, 1)[0], linestyle="-" if len(x) > 1 else "none")
+    ax.set_xticks(x, labels)
+    ax.set_xlim(x.min() - 0.5, x.max() + 0.5)
+    ax.yaxis.set_major_formatter(mticker.PercentFormatter(1.0, decimals=0))
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("")
+    if reference is not None:
+        value, label = reference
+        ax.axhline(value, color="grey", linestyle="--", linewidth=1)
+        ax.text(1.01, value, label, transform=ax.get_yaxis_transform(), va="center", ha="left", fontsize=8,
+                color="#505050", clip_on=False)
+
+
 def money_figure(money: dict):
-    """Aide au poste beside the avoided-cost range (interval bar, low to high scenario). Returns (fig, alt text)."""
+    """Aide au poste, RSA no longer paid (avoided spending) and social contributions (new receipts), each as its
+    range (a bar from the low to the high bound), never added; the amounts are written right of the plot,
+    where neither a bar nor a gridline runs. Returns (fig, alt text)."""
     set_style()
-    colors = sns.color_palette(PALETTE, 2)
-    fig, ax = plt.subplots(figsize=(7.0, 1.9))
+    colors = sns.color_palette(PALETTE, 3)
     a = money["annee"]
-    aide, couts = money["aide_au_poste_eur"], money["couts_evites_eur"]
-    right = max([v for v in (aide, couts and couts["haut"]) if v] or [1.0])
+    rows = [(f"Aide au poste {a}", money.get("aide_au_poste_eur"), colors[0]),
+            ("RSA non versé (dépense évitée)", money.get("rsa_evite_eur"), colors[1]),
+            ("Cotisations (recette nouvelle)", money.get("cotisations_eur"), colors[2])]
+    rows = [r for r in rows if r[1] is not None]
+    fig, ax = plt.subplots(figsize=(7.0, 0.42 * len(rows) + 0.55))
+    right = max(r[1]["haut"] for r in rows) or 1.0
     parts = []
-    if aide is not None:
-        ax.barh(1, aide, height=0.5, color=colors[0])
-        ax.text(aide, 1, f"  {format_eur(aide)}", va="center", fontsize=8)
-        parts.append(f"aide au poste {a} : {format_eur(aide)}")
-    else:
-        ax.text(0, 1, "  non publiée", va="center", fontsize=8)
-        parts.append(f"aide au poste {a} : non publiée")
-    if couts is not None:
-        low, high = round_eur(couts["bas"], "down"), round_eur(couts["haut"], "up")
-        ax.barh(0, couts["haut"] - couts["bas"], left=couts["bas"], height=0.5, color=colors[1], alpha=0.55,
-                edgecolor=colors[1])
-        ax.text(couts["haut"], 0, f"  entre {format_number(low)} et {format_number(high)}\u00a0€", va="center", fontsize=8)
-        parts.append(f"coûts évités estimés entre {format_number(low)} et {format_number(high)}\u00a0€ "
-                     "(scénarios bas et haut)")
-    else:
-        ax.text(0, 0, "  non estimés", va="center", fontsize=8)
-        parts.append("coûts évités non estimés")
-    ax.set_yticks([0, 1], ["Coûts évités\n(scénarios bas à haut)", f"Aide au poste {a}"])
-    ax.set_xlim(0, right * 1.55)
-    ax.set_xlabel("euros")
+    for i, (label, values, color) in enumerate(reversed(rows)):
+        low, high = float(values["bas"]), float(values["haut"])
+        width = max(high - low, right * 0.004)
+        ax.barh(i, width, left=low, height=0.5, color=color, alpha=0.75, edgecolor=color)
+        text = _range_text(low, high)
+        ax.text(1.02, i, text, transform=ax.get_yaxis_transform(), va="center", ha="left", fontsize=8, clip_on=False)
+        parts.append(f"{label.replace(chr(10), ' ')} : {text}")
+    ax.set_yticks(range(len(rows)), [r[0] for r in reversed(rows)])
+    ax.set_xlim(0, right * 1.05)
+    ax.set_xlabel("euros (de la borne basse à la borne haute ; les montants ne s'additionnent pas)")
     ax.xaxis.set_major_formatter(mticker.FuncFormatter(lambda v, _: format_number(v)))
     ax.tick_params(labelsize=8)
     ax.xaxis.label.set_size(8)
+    ax.grid(axis="y", visible=False)
     fig.tight_layout()
-    alt = f"L'argent public, {money['perimetre']} — " + " ; ".join(parts) + "."
+    alt = f"L'argent public, {money['perimetre']}, {a} — " + " ; ".join(reversed(parts)) + "."
     return fig, alt
+
+
+def _range_text(low: float, high: float) -> str:
+    lo, hi = round_eur(low, "down"), round_eur(high, "up")
+    if round_eur(low) == round_eur(high):
+        return format_eur(low)
+    if lo <= 0:
+        return f"jusqu'à {format_number(hi)}\u00a0€"
+    return f"{format_number(lo)} à {format_number(hi)}\u00a0€"
 
 
 def plot_overlap(result: ImpactResult, ax=None, title: str = "Score de propension par groupe"):

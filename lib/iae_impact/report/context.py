@@ -39,6 +39,7 @@ from .text_money import money_section
 CONTEXT_TABLE = "indicateurs.parquet"
 CONTEXT_MASK = "masque.parquet"
 CONTEXT_META = "contexte.json"
+CONTEXT_PERIODS = "periodes.parquet"
 
 
 @dataclass
@@ -57,9 +58,10 @@ class ReleaseInputs:
     regle: str = field(default_factory=default_exit_rule)
 
     @classmethod
-    def of(cls, dataset: Dataset, seuil: int | None = None,
-           briefs: Sequence[tuple[str | None, Sequence[str] | None]] = (), regle: str | None = None) -> ReleaseInputs:
-        """With ``seuil``: the release's masks are computed now, for the standard perimeters and ``briefs``,
+    def of(cls, dataset: Dataset, seuil: int | None = None, briefs: Sequence[tuple] = (),
+           regle: str | None = None) -> ReleaseInputs:
+        """With ``seuil``: the release's masks are computed now, for the standard perimeters and ``briefs``
+        ((structure, sites, annee): a brief's perimeter is pooled over years when its year alone is too small),
         every table with the exit-rule variant ``regle``."""
         regle = exit_rule(regle)
         provenance = {"empreinte_donnees": dataset.empreinte, "fictif": is_fictional(dataset), "version": __version__}
@@ -68,17 +70,21 @@ class ReleaseInputs:
         masks = None if seuil is None else linked_suppression(dataset, seuil, briefs=briefs, regle=regle)
         return cls(dataset, examined_exits(dataset, regle=regle), provenance, masks, regle=regle)
 
-    def suppression(self, structure: str | None, sites: list[str] | None, seuil: int) -> Suppression:
+    def suppression(self, structure: str | None, sites: list[str] | None, seuil: int,
+                    annee: int | None = None) -> Suppression:
         """The masked table of a brief's perimeter, as everywhere in the release (computed here, with this
-        perimeter added, when the release has no masks yet or another threshold)."""
+        perimeter added and pooled for ``annee`` when needed, when the release has no masks yet or another
+        threshold)."""
         if self.masks is None or self.masks.seuil != seuil or not self.masks.has_brief(structure, sites):
-            self.masks = linked_suppression(self.dataset, seuil, briefs=[(structure, sites)], regle=self.regle)
+            self.masks = linked_suppression(self.dataset, seuil, briefs=[(structure, sites, annee)], regle=self.regle)
         return self.masks.brief(structure, sites)
 
-    def impact(self, structure: str) -> dict | None:
-        if structure not in self._impact:
-            self._impact[structure] = brief_estimate(self.dataset, structure)
-        return self._impact[structure]
+    def impact(self, structure: str, annee: int | None = None) -> dict | None:
+        """The impact estimate of ``structure`` on the exits up to ``annee`` (computed once per pair)."""
+        key = (structure, annee)
+        if key not in self._impact:
+            self._impact[key] = brief_estimate(self.dataset, structure, annee)
+        return self._impact[key]
 
     def perimeter_exits(self, structure: str | None, sites: list[str] | None) -> pd.DataFrame:
         exits = self.exits
@@ -101,6 +107,9 @@ class BriefContext:
     provenance: dict = field(default_factory=dict)
     #: Years with at least one examined exit (the trend chart names those whose rate is masked).
     annees_avec_sorties: list[int] = field(default_factory=list)
+    #: Pooled periods (one row per period, ``periode`` « 2022-2024 », oldest first), masked with the release;
+    #: None when each year says enough (:meth:`~iae_impact.analysis.release.ReleaseMask.pooled`).
+    periodes: pd.DataFrame | None = None
 
     @property
     def salarie(self) -> bool:
@@ -137,15 +146,15 @@ def prepare_context(data: Dataset | ReleaseInputs, structure: str | None = None,
     salaried = is_salaried(sub.parcours["dispositif"])
     salarie = bool(salaried.any())
     table = compute_indicators(sub, inclure_non_salaries=not salarie, regle=release.regle)
-    suppression = release.suppression(structure, sites, seuil)
+    suppression = release.suppression(structure, sites, seuil, annee)
+    pooled = release.masks.pooled(structure, sites)
     dispositifs = sorted(sub.parcours.loc[salaried | (not salarie), "dispositif"].unique())
     extras: dict = {"comparaison": None, "impact": None, "argent": None}
     if annee is not None and salarie:
         extras["comparaison"] = perimeter_vs_expected(release.exits, annee, structure=structure, sites=sites)
-        money = brief_money_figures(sub, annee, table, suppression, release.perimeter_exits(structure, sites))
-        extras["argent"] = None if money is None else money_section(money, structure, sites)
         if structure and not sites:  # the comparison group is recruited by a structure, not by a site
-            extras["impact"] = release.impact(structure)
+            extras["impact"] = release.impact(structure, annee)
+        extras["argent"] = _money(sub, annee, suppression, extras["impact"], structure, sites, table=table)
     return BriefContext(
         indicateurs=suppression.table,
         masque=suppression.masque,
@@ -155,6 +164,7 @@ def prepare_context(data: Dataset | ReleaseInputs, structure: str | None = None,
                    "salarie": salarie, "dispositifs": dispositifs, **extras, **_rule_and_targets(release, sub, annee)},
         provenance=dict(release.provenance),
         annees_avec_sorties=[int(y) for y in table.loc[table["sorties_examinees"] > 0, "annee"]],
+        periodes=None if pooled is None else pooled.table.copy(),
     )
 
 
@@ -169,11 +179,28 @@ def _rule_and_targets(release: ReleaseInputs, sub: Dataset, annee: int | None) -
     return out
 
 
+def _money(sub: Dataset, annee: int, suppression: Suppression, impact: dict | None, structure: str | None,
+           sites: list[str] | None, table: pd.DataFrame | None = None, **options) -> dict | None:
+    """The money section: the additional exits come from the impact estimate only when its groups are
+    comparable (the brief then states it); otherwise the amounts are gross and the section says why."""
+    usable = impact if impact is not None and impact.get("comparable") else None
+    if impact is not None and usable is None:
+        why = "l'estimation d'impact n'est pas retenue : les deux groupes ne sont pas comparables"
+    elif sites:
+        why = "pas de groupe de comparaison pour un site : il est recruté par la structure"
+    else:
+        why = "pas de groupe de comparaison pour ce périmètre"
+    money = brief_money_figures(sub, annee, suppression, impact=usable, indicators=table, **options)
+    return None if money is None else money_section(money, structure, sites, sans_impact=why)
+
+
 def save_context(ctx: BriefContext, directory: Path) -> Path:
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     ctx.indicateurs.to_parquet(directory / CONTEXT_TABLE, index=False)
     ctx.masque.to_parquet(directory / CONTEXT_MASK, index=False)
+    if ctx.periodes is not None:
+        ctx.periodes.to_parquet(directory / CONTEXT_PERIODS, index=False)
     meta = {"perimetre": ctx.perimetre, "provenance": ctx.provenance, "seuil": ctx.seuil, "detail": ctx.detail,
             "annees_avec_sorties": ctx.annees_avec_sorties}
     (directory / CONTEXT_META).write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
@@ -183,26 +210,26 @@ def save_context(ctx: BriefContext, directory: Path) -> Path:
 def load_context(directory: Path) -> BriefContext:
     directory = Path(directory)
     meta = json.loads((directory / CONTEXT_META).read_text(encoding="utf-8"))
+    periods = directory / CONTEXT_PERIODS
     return BriefContext(pd.read_parquet(directory / CONTEXT_TABLE), pd.read_parquet(directory / CONTEXT_MASK),
                         int(meta["seuil"]), meta["detail"], meta["perimetre"], meta["provenance"],
-                        [int(y) for y in meta["annees_avec_sorties"]])
+                        [int(y) for y in meta["annees_avec_sorties"]],
+                        pd.read_parquet(periods) if periods.exists() else None)
 
 
 def brief_money(dataset: Dataset, annee: int, structure: str | None = None, sites: list[str] | None = None,
-                modulation: float = 0.0, parametres_path: str | Path | None = None,
-                seuil: int = DEFAULT_THRESHOLD, release: ReleaseMask | None = None) -> dict | None:
-    """The « L'argent public » section of one perimeter and year, as a brief shows it (notebook 05): its
-    indicators computed once and masked as in the release (``release``, else the dataset's standard
-    release), then :func:`~iae_impact.analysis.money.brief_money_figures`.
+                parametres_path: str | Path | None = None, seuil: int = DEFAULT_THRESHOLD,
+                release: ReleaseMask | None = None) -> dict | None:
+    """The « L'argent public » section of one perimeter and year, exactly as its brief shows it (notebook 05
+    calls this; the brief's context calls the same :func:`_money`): the perimeter's table masked as in the
+    release (``release``, else the dataset's standard release), the impact estimate of a structure on the
+    exits up to ``annee``, then :func:`~iae_impact.analysis.money.brief_money_figures`.
     None for a perimeter without salaried dispositif or without activity in ``annee``."""
     sub = select_perimeter(dataset, structure=structure, sites=sites)
-    table = compute_indicators(sub)
     masks = release if release is not None and release.seuil == seuil else linked_suppression(dataset, seuil)
     atoms = masks.atoms_of(structure, sites, inclure_non_salaries=False)
     if not atoms:  # no salaried dispositif: no aide au poste
         return None
-    suppression = masks.suppression(atoms)
+    impact = brief_estimate(dataset, structure, annee) if structure and not sites else None
     options = {} if parametres_path is None else {"parametres_path": parametres_path}
-    figures = brief_money_figures(sub, annee, table, suppression, examined_exits(sub), modulation=modulation,
-                                  **options)
-    return None if figures is None else money_section(figures, structure, sites)
+    return _money(sub, annee, masks.suppression(atoms), impact, structure, sites, **options)

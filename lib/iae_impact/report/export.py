@@ -142,8 +142,13 @@ def notebook_to_html(notebook_path: Path, title: str, lang: str = "fr") -> str:
     return page
 
 
+#: Tagged PDF for accessibility (RGAA): structure tree, document language from ``<html lang>``, each image's
+#: alternative text (``/Alt``), title shown — WeasyPrint's PDF/UA-1 variant.
+PDF_VARIANT = "pdf/ua-1"
+
+
 def html_to_pdf(html: str, pdf_path: Path) -> int:
-    """Render ``html`` to an A4 PDF with WeasyPrint; returns the number of pages.
+    """Render ``html`` to an A4 PDF with WeasyPrint, tagged (:data:`PDF_VARIANT`); returns the number of pages.
 
     Only ``data:`` URIs are fetched (a page asking for anything else fails). The PDF appears at
     ``pdf_path`` only once complete (temporary file in the same folder, then rename).
@@ -158,7 +163,7 @@ def html_to_pdf(html: str, pdf_path: Path) -> int:
     except FatalURLFetchingError as exc:  # a BaseException in WeasyPrint: make it an ordinary error
         raise RessourceExterne(f"le PDF chargerait une ressource externe : {exc}") from None
     with atomic_path(pdf_path, suffix=".tmp") as tmp:
-        document.write_pdf(tmp)
+        document.write_pdf(tmp, pdf_variant=PDF_VARIANT)
     return len(document.pages)
 
 

@@ -221,3 +221,42 @@ def nsw_record(table: pd.DataFrame) -> list[dict]:
                "ecart"]
     return [{k: (None if isinstance(v, float) and v != v else v) for k, v in rec.items()}
             for rec in table[columns].to_dict(orient="records")]
+
+
+# --------------------------------------------------------------------------- the briefs' estimates (notebook 04)
+
+
+#: French names of the impact covariates, for tables.
+COVARIATE_LABELS = {"age": "âge", "age2": "âge au carré", "femme": "femme", "rsa": "bénéficiaire du RSA",
+                    "chomage_longue_duree": "inscrit depuis 12 mois ou plus", "niveau_infra_cap": "niveau inférieur au CAP",
+                    "niveau_bac_ou_plus": "niveau bac ou plus", "qpv": "résidant en quartier prioritaire",
+                    "rqth": "reconnaissance de travailleur handicapé"}
+
+BRIEF_BALANCE_HEADING = ("## Les estimations des notes : équilibre et recouvrement\n\n"
+                         "Pour chaque structure qui a un groupe de comparaison, l'estimation que sa note de l'année "
+                         "montre (sorties jusqu'à cette année), avec les chiffres qui décident si la note peut dire "
+                         "« au profil comparable » : toutes les différences moyennes standardisées après pondération "
+                         "d'au plus 0,1 et au plus 5 % des personnes hors de [0,1 ; 0,9]. Sinon, la note ne donne pas "
+                         "d'estimation et dit ce qui ne tient pas.")
+
+
+def describe_brief_balance(structure: str, est: dict) -> str:
+    """One structure's brief estimate and the verdict of the balance and overlap rules (Markdown; the name
+    escaped)."""
+    years = est.get("annees_sorties") or []
+    verdict = ("**comparables** : la note donne l'estimation" if est["comparable"] else
+               "**non comparables** : la note ne donne pas d'estimation")
+    return (f"**{escape_markdown(structure)}** — sorties de {years[0] if years else '?'} à {years[-1] if years else '?'} : "
+            f"{_points(est['estimate'])} points {_points_interval(est['ci_bas'], est['ci_haut'])} ; plus grande "
+            f"différence standardisée après pondération {fr.format_number(est['dms_max'], 2)} ; "
+            f"{fr.format_rate(est['part_hors_recouvrement'], 1)} des personnes hors de [0,1 ; 0,9] ; groupes {verdict}.")
+
+
+def balance_display(est: dict) -> pd.DataFrame:
+    """The balance table of a brief's estimate: each covariate before and after weighting, and whether it passes."""
+    rows = [{"Covariable": COVARIATE_LABELS.get(b["covariable"], b["covariable"]),
+             "Avant pondération": fr.format_number(b["dms_avant"], 2),
+             "Après pondération": fr.format_number(b["dms_apres"], 2),
+             "Règle (≤ 0,1)": "tenue" if abs(b["dms_apres"]) <= est["seuil_equilibre"] else "non tenue"}
+            for b in est["equilibre"]]
+    return pd.DataFrame(rows)

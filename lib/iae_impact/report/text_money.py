@@ -1,6 +1,13 @@
 """French words of « L'argent public » (notebook 05 and the briefs): remarks on the aide au poste, the
 assumptions of the avoided-cost scenarios with their sources, the networks' claim quoted as theirs,
-and the two sentences of a brief's section."""
+and the sentences of a brief's section.
+
+What the sentences hold to (issue 14): the aide au poste as a range when it is estimated (part modulée,
+hours per ETP); the funding per person, per ETP and per sortie dynamique, each said for what it is;
+avoided spending (RSA) and new receipts (contributions) apart, never added into one « coûts évités »;
+only the additional exits where an impact estimate stands, otherwise gross amounts said to be gross in
+the sentence itself; where the range stays wide, what makes it wide.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +17,14 @@ import pandas as pd
 
 from ..analysis.money import MoneyFigures, clean_amount
 from ..base.fr import format_eur, format_number, format_rate, round_eur
-from ..rules.amounts import rsa_texts
-from ..rules.avoided_costs import PARAMETER_NAMES, SCENARIOS
+from ..rules.amounts import rsa_texts, smic_in_force
+from ..rules.avoided_costs import PARAMETER_NAMES, SCENARIOS, modulation_range
+from ..rules.dispositifs import dispositif_label, hours_per_etp_range
 from .labels import perimeter_label
 
-#: Which parameter each observed share replaces (keys of the ``couts`` frame).
-OBSERVED_PARAMETERS = {"part_rsa": "part_rsa_sorties_emploi", "part_en_emploi": "part_en_emploi_6_mois"}
+#: Above this ratio of the high to the low bound, the brief says what makes a range wide.
+WIDE_RATIO = 3.0
+NBSP = "\u00a0"
 
 
 def _modulation_text(modulation: float) -> str:
@@ -52,18 +61,25 @@ def _format_value(value: float, unite: str) -> str:
     decimals = 0 if float(value).is_integer() else 2
     text = format_number(value, decimals)
     if unite.startswith("euros"):
-        return f"{text}\u00a0€" + unite.removeprefix("euros")
+        return f"{text}{NBSP}€" + unite.removeprefix("euros")
     if unite.startswith("heures"):
         return f"{text} h" + unite.removeprefix("heures")
     return f"{text} {unite}"
 
 
-def assumptions_text(params: dict, couts: pd.DataFrame | None = None) -> list[str]:
-    """Every assumption of the avoided-cost scenarios as a French sentence with its source.
+def _smic_text(annee: int) -> str:
+    rows = smic_in_force(annee)
+    parts = [f"{format_number(v, 2)}{NBSP}€" + ("" if i == 0 else f" à partir du {d:%d/%m/%Y}")
+             for i, (d, v, _t, _f) in enumerate(rows)]
+    texts = " ; ".join(t for _d, _v, t, _f in rows)
+    return f"{' puis '.join(parts)} ({texts})"
 
-    With ``couts`` (the output of :func:`~iae_impact.analysis.money.avoided_costs`), also the observed shares that replaced a
-    parameter, the RSA amount of the year and the contributions per month of employment.
-    """
+
+def assumptions_text(params: dict, couts: pd.DataFrame | None = None) -> list[str]:
+    """Every assumption of the avoided-cost scenarios as a French sentence with its source (notebook 05).
+
+    With ``couts`` (:func:`~iae_impact.analysis.money.avoided_costs`), also the observed share that replaced
+    a parameter, and the RSA and SMIC amounts of the year."""
     out = []
     for name in PARAMETER_NAMES:
         p = params["parametres"][name]
@@ -74,51 +90,27 @@ def assumptions_text(params: dict, couts: pd.DataFrame | None = None) -> list[st
             values = (f"{_format_value(p['central'], unite)} (scénario bas : {_format_value(p['bas'], unite)} ; "
                       f"haut : {_format_value(p['haut'], unite)})")
         text = f"{p['libelle']} : {values}. Source : {' '.join(str(p['source']).split())} [fiabilité {p['fiabilite']}]."
-        key = next((k for k, param in OBSERVED_PARAMETERS.items() if param == name), None)
-        if couts is not None and key is not None:
-            row = couts.loc["central"]
-            known = int(row[f"renseignees_{key}"])
-            if row[f"origine_{key}"] == "donnees":
-                text += (f" Remplacé ici par la part observée dans les données : {format_rate(row[key])} sur "
-                         f"{format_number(known)} sorties vers l'emploi renseignées (scénarios bas et haut : "
-                         f"intervalle de confiance à 95 %, {format_rate(couts.loc['bas', key])} à "
-                         f"{format_rate(couts.loc['haut', key])}).")
-            elif not bool(row["sorties_emploi_exact"]):
-                text += (" Valeur de repli utilisée : le nombre exact de sorties vers l'emploi n'est pas publié "
-                         "(secret statistique).")
-            else:
-                text += (" Valeur de repli utilisée : les données individuelles ne suffisent pas "
-                         f"({format_number(known)} sorties vers l'emploi renseignées, ou effectifs trop faibles "
-                         "pour être publiés).")
+        if couts is not None and name == "part_rsa_sorties_emploi" and couts["origine_part_rsa"].iloc[0] == "donnees":
+            text += (f" Remplacé ici par la part observée parmi les personnes salariées de l'année : "
+                     f"{format_rate(couts.loc['central', 'part_rsa'])}.")
         out.append(text)
     if couts is not None:
         annee = int(couts["annee"].iloc[0])
         rsa = float(couts.loc["central", "rsa_mensuel_eur"])
-        out.append(f"Montant du RSA : {format_number(rsa, 2)}\u00a0€ par mois en moyenne en {annee} (montant forfaitaire "
-                   "pour une personne seule, pondéré par les jours de validité ; data/reference/rsa.csv : "
+        out.append(f"Montant du RSA : {format_number(rsa, 2)}{NBSP}€ par mois en moyenne en {annee} (montant "
+                   "forfaitaire pour une personne seule, pondéré par les jours de validité ; data/reference/rsa.csv : "
                    f"{' ; '.join(rsa_texts(annee))}).")
-        per_month = [format_number(couts.loc[s, "cotisations_mensuelles_eur"]) for s in SCENARIOS]
-        out.append(f"Cotisations par mois d'emploi (SMIC horaire × heures par mois × taux) : {per_month[0]}\u00a0€ "
-                   f"(bas), {per_month[1]}\u00a0€ (central), {per_month[2]}\u00a0€ (haut).")
-        what = "sorties examinées en emploi durable ou en emploi de transition, motif déclaré à la sortie"
-        if bool(couts["sorties_emploi_exact"].iloc[0]):
-            out.append(f"Sorties vers l'emploi en {annee} : {format_number(couts.loc['central', 'sorties_emploi'])} "
-                       f"({what}).")
-        else:
-            out.append(f"Sorties vers l'emploi en {annee} ({what}) : nombre exact non publié (secret statistique) ; "
-                       f"le scénario bas en retient {format_number(couts.loc['bas', 'sorties_emploi'])}, les seules "
-                       f"publiées, le haut {format_number(couts.loc['haut', 'sorties_emploi'])}, le plus grand nombre "
-                       "compatible avec les sorties dynamiques publiées, le central "
-                       f"{format_number(couts.loc['central', 'sorties_emploi'], 1)}, leur moyenne.")
-    else:
-        out.append("Montant du RSA : montant forfaitaire pour une personne seule en vigueur pendant l'année de "
-                   "sortie (data/reference/rsa.csv), moyenne pondérée par les jours de validité.")
-    out.append("Calcul : RSA évité = sorties vers l'emploi × part au RSA × part encore en emploi × mois × montant "
-               "du RSA × part versée ; cotisations = sorties vers l'emploi × part encore en emploi × mois × "
-               "cotisations par mois. Le scénario bas prend toutes les valeurs basses, le haut toutes les hautes.")
-    out.append("Montants bruts : ni ce qui serait arrivé sans le parcours (effet propre, estimé à part), ni la "
-               "prime d'activité éventuellement versée après la reprise d'emploi ne sont déduits. Un ordre de "
-               "grandeur, pas un résultat mesuré.")
+        out.append(f"SMIC horaire brut en {annee} : {_smic_text(annee)} ; moyenne pondérée par les jours : "
+                   f"{format_number(float(couts.loc['central', 'smic_horaire_eur']), 2)}{NBSP}€ "
+                   "(data/reference/smic.csv).")
+    out.append("Calcul : RSA non versé (dépense évitée) = personnes en emploi × part au RSA × mois × montant du RSA × "
+               "part versée ; cotisations (recette nouvelle) = personnes en emploi × mois × SMIC × heures par mois × "
+               "taux. Les deux ne s'additionnent pas. Le scénario bas prend toutes les valeurs basses, le haut toutes "
+               "les hautes.")
+    out.append("Personnes en emploi : là où un groupe de comparaison permet une estimation d'impact qui tient, les "
+               "seules personnes en emploi du fait du parcours (impact estimé × sorties examinées) ; ailleurs, les "
+               "sorties vers l'emploi, montants bruts (ce qui serait arrivé sans le parcours n'est pas déduit). La "
+               "prime d'activité éventuellement versée après la reprise d'emploi n'est pas déduite.")
     return out
 
 
@@ -129,62 +121,180 @@ def networks_claim(params: dict) -> str:
             f"Statut : {c['statut']}. Ce chiffre est le leur : il n'est ni repris ni vérifié par ces calculs.")
 
 
-def _times(ratio: float) -> str:
-    """A ratio to the aide au poste with two significant digits below 1: 0,0082 -> « 0,008 », 0,28 -> « 0,28 »."""
-    if ratio >= 1 or ratio == 0:
-        return format_number(ratio, 1)
-    decimals = max(2, 1 - int(math.floor(math.log10(ratio))))
-    return format_number(ratio, decimals).rstrip("0")
+# --------------------------------------------------------------------------- the brief's sentences
 
 
-def _sentences(m: dict, sorties_dynamiques: int, sd_hidden: bool, seuil: int) -> list[str]:
-    a = m["annee"]
+def eur_range(low: float | None, high: float | None, style: str = "entre") -> str:
+    """« entre 13 940 et 15 350 € » (``style="de"``: « de 13 940 à 15 350 € »), « 13 950 € » when both round
+    alike, « jusqu'à 8 300 € » from 0. The low bound is rounded down, the high one up."""
+    if low is None or high is None:
+        return "non publié"
+    lo, hi = round_eur(low, "down"), round_eur(high, "up")
+    if round_eur(low) == round_eur(high):
+        return format_eur(low)
+    if lo <= 0:
+        return f"jusqu'à {format_number(hi)}{NBSP}€"
+    if style == "de":
+        return f"de {format_number(lo)} à {format_number(hi)}{NBSP}€"
+    return f"entre {format_number(lo)} et {format_number(hi)}{NBSP}€"
+
+
+def _persons(value: float) -> str:
+    return format_number(value, 0 if float(value).is_integer() else 1)
+
+
+def _aid_sentence(m: dict) -> str:
+    a, source = m["annee"], m["source_aide_au_poste"]
     aide = m["aide_au_poste_eur"]
     if aide is None:
         if m["etp"] is None:
-            first = (f"En {a}, moins de {seuil} personnes ont travaillé sur ce périmètre : le montant de l'aide au "
-                     "poste n'est pas publié (secret statistique).")
-        else:
-            first = (f"En {a}, le montant de l'aide au poste n'est pas connu : pas de convention et aucun montant "
-                     "socle en vigueur dans les tables de référence.")
+            return (f"En {a}, moins de {m['seuil_secret']} personnes ont travaillé sur ce périmètre : le montant de "
+                    "l'aide au poste n'est pas publié (secret statistique).")
+        return (f"En {a}, le montant de l'aide au poste n'est pas connu : pas de convention et aucun montant socle en "
+                "vigueur dans les tables de référence.")
+    etp = format_number(m["etp"], 1)
+    low, high = m["modulation"]["bas"], m["modulation"]["haut"]
+    modulation = f"plus une part modulée de {format_number(100 * low)} à {_modulation_text(high)} fixée par le préfet"
+    hours = m["heures_par_etp"]
+    hours_text = "" if hours["bas"] == hours["haut"] else (
+        f", de {format_number(hours['bas'])} à {format_number(hours['haut'])} heures par ETP selon les sources")
+    if source == "conventions":
+        first = f"En {a}, l'aide au poste de l'État s'élève à {format_eur(aide['bas'])} selon les conventions ({etp} ETP réalisés)"
+    elif source == "calcul":
+        socle = "" if m["socle_eur"] is None else f" de {format_eur(m['socle_eur'])} par poste"
+        first = (f"En {a}, l'aide au poste de l'État est estimée {eur_range(aide['bas'], aide['haut'])} "
+                 f"({etp} ETP réalisés × montant socle{socle}, {modulation}{hours_text})")
     else:
-        etp = format_number(m["etp"], 1)
-        amount = format_eur(aide)
-        modulated = (f" + part modulée de {format_rate(m['modulation'], 1 if m['modulation'] * 100 % 1 else 0)}"
-                     if m["modulation"] else "")
-        if m["source_aide_au_poste"] == "conventions":
-            first = f"En {a}, l'aide au poste versée par l'État s'élève à {amount} selon les conventions ({etp} ETP réalisés)"
-        elif m["source_aide_au_poste"] == "calcul":
-            first = (f"En {a}, l'aide au poste versée par l'État est estimée à {amount} ({etp} ETP réalisés × "
-                     f"montant socle en vigueur{modulated})")
-        else:
-            first = (f"En {a}, l'aide au poste versée par l'État est de {amount} (conventions pour une partie des "
-                     f"postes, estimation ETP réalisés × montant socle pour les autres ; {etp} ETP)")
-        other = any(m[c] for c in ("cofinancement_departement_eur", "autres_financements_eur"))
-        what = "de financement public connu (État, département, autres)" if other else "d'aide au poste"
-        if m["cout_public_par_sortie_dynamique_eur"] is not None:
-            first += f", soit {format_eur(m['cout_public_par_sortie_dynamique_eur'])} {what} par sortie dynamique."
-        elif sd_hidden:
-            first += " ; le coût par sortie dynamique n'est pas publié (trop peu de sorties, secret statistique)."
-        elif sorties_dynamiques == 0:
-            first += " ; aucune sortie dynamique cette année."
-        else:
-            first += "."
-    couts = m["couts_evites_eur"]
-    if couts is None:
-        second = f"Les coûts évités ne sont pas estimés pour {a} : {m['couts_evites_non_estimes']}."
-    else:
-        low, high = round_eur(couts["bas"], "down"), round_eur(couts["haut"], "up")
-        second = (f"Selon des hypothèses explicites (RSA non versé et cotisations sociales des personnes sorties vers "
-                  f"l'emploi), les coûts évités se situeraient entre {format_number(low)} et {format_number(high)}\u00a0€")
-        ratio = m["ratio_aide_au_poste"]
-        if ratio and ratio["bas"] is not None and ratio["haut"] is not None:
-            second += (f", soit entre {_times(ratio['bas'])} et {_times(ratio['haut'])} fois "
-                       "l'aide au poste")
-        second += " : un ordre de grandeur, pas un résultat mesuré."
-    return [first, second]
+        first = (f"En {a}, l'aide au poste versée par l'État est {eur_range(aide['bas'], aide['haut'])} (conventions "
+                 f"pour une partie des postes, ETP réalisés × montant socle pour les autres, {modulation}{hours_text} ; "
+                 f"{etp} ETP réalisés)")
+    total = m["total_public_eur"]
+    if m["autre_financement"]:
+        amount = eur_range(total["bas"], total["haut"])
+        verb = "se situe" if amount.startswith("entre") else "s'élève à"
+        first += (f" ; avec le cofinancement du département et les autres financements connus, le financement "
+                  f"public {verb} {amount}")
+    return first + "."
 
 
+def _ratio_sentence(m: dict) -> str | None:
+    per_person, per_etp, per_sd = m["par_personne_eur"], m["par_etp_eur"], m["par_sortie_dynamique_eur"]
+    if per_person is None:
+        return None
+    what, e, it = ("ce financement public", "", "il") if m["autre_financement"] else ("cette aide", "e", "elle")
+    parts = [f"{eur_range(per_person['bas'], per_person['haut'], 'de')} par personne"]
+    if per_etp is not None:
+        parts.append(f"{eur_range(per_etp['bas'], per_etp['haut'], 'de')} par ETP")
+    text = (f"Versé{e} pour les {format_number(m['personnes'])} personnes salariées de l'année, {what} représente "
+            + " et ".join(parts))
+    if per_sd is not None:
+        text += (f" ; rapporté{e} aux {format_number(m['sorties_dynamiques'])} sorties dynamiques, "
+                 f"{eur_range(per_sd['bas'], per_sd['haut'], 'de')} par sortie dynamique "
+                 f"(un rapport, pas un coût par sortie : {it} finance aussi les personnes encore en parcours)")
+    elif m["sorties_dynamiques"] == 0:
+        text += " ; aucune sortie dynamique cette année"
+    return text + "."
+
+
+def _points(value: float) -> str:
+    return format_number(100 * value, 0)
+
+
+def _avoided_sentences(m: dict) -> list[str]:
+    a = m["annee"]
+    if m["rsa_evite_eur"] is None:
+        return [f"Dépenses évitées et recettes nouvelles non estimées pour {a} : {m['couts_evites_non_estimes']}."]
+    n, rsa, cot = m["personnes_emploi"], m["rsa_evite_eur"], m["cotisations_eur"]
+    money = (f"{eur_range(rsa['bas'], rsa['haut'])} de RSA non versé (dépense évitée) et, à part, "
+             f"{eur_range(cot['bas'], cot['haut'])} de cotisations sociales (recette nouvelle)")
+    if m["base"] == "impact":
+        est = m["impact"]
+        sign = "+" if est["estimate"] >= 0 else ""
+        zero = est["ci_bas"] <= 0
+        who = (f"jusqu'à {_persons(n['haut'])}" if zero else f"entre {_persons(n['bas'])} et {_persons(n['haut'])}")
+        text = (f"Selon l'impact estimé ({sign}{_points(est['estimate'])} points [{_points(est['ci_bas'])} ; "
+                f"{_points(est['ci_haut'])}]), le parcours ajoute {who} personnes en emploi six mois après la sortie "
+                f"sur les {format_number(m['sorties_examinees'])} sorties examinées de {a} : si cet emploi dure six "
+                f"mois, {money}")
+        out = [text + (" ; l'impact pouvant être nul, ces montants peuvent l'être aussi." if zero else ".")]
+    else:
+        e = m["sorties_emploi"]
+        who = (f"les {_persons(e['bas'])} personnes sorties vers un emploi en {a}" if m["sorties_emploi_exactes"] else
+               f"les personnes sorties vers un emploi en {a} (entre {_persons(e['bas'])} et {_persons(e['haut'])} "
+               "selon les chiffres publiés)")
+        out = [f"Si {who} le gardent six mois : {money}.",
+               "Montants bruts : ils comptent aussi les personnes qui auraient trouvé un emploi sans le parcours "
+               f"({m['sans_impact']})."]
+    wide = _wide_text(m)
+    if wide:
+        out.append(wide)
+    return out
+
+
+def _wide_text(m: dict) -> str | None:
+    """What makes a range wide (high bound at least :data:`WIDE_RATIO` times the low one), or None."""
+    wide = [k for k in ("rsa_evite_eur", "cotisations_eur")
+            if m[k]["bas"] <= 0 or m[k]["haut"] / m[k]["bas"] >= WIDE_RATIO]
+    if not wide:
+        return None
+    n = m["personnes_emploi"]
+    drivers = []
+    if n["bas"] <= 0 or n["haut"] / n["bas"] >= 1.5:
+        drivers.append("de l'intervalle de l'impact estimé" if m["base"] == "impact"
+                       else "du nombre exact de sorties vers l'emploi, non publié (secret statistique)")
+    hours = m["hypotheses_valeurs"]["heures_mensuelles"]
+    if "cotisations_eur" in wide and hours["haut"] / hours["bas"] >= 1.5:
+        drivers.append("de la durée du travail des emplois trouvés, inconnue (du mi-temps au temps plein)")
+    if not drivers:
+        return None
+    return ("L'écart entre les bornes vient surtout " + " et ".join(drivers)
+            + " : les sources disponibles ne permettent pas de le réduire.")
+
+
+def assumptions_note(m: dict) -> str | None:
+    """The assumptions a brief's sentences invoke, compactly: value and reliability (P primary source, S
+    secondary, U unverified, Calc computed by the project); the sources are in data/reference."""
+    h = m.get("hypotheses_valeurs")
+    if not h:
+        return None
+    a = m["annee"]
+    parts = []
+    if m["aide_au_poste_eur"] is not None and m["source_aide_au_poste"] != "conventions":
+        hours = m["heures_par_etp"]
+        hours_text = (format_number(hours["bas"]) if hours["bas"] == hours["haut"]
+                      else f"{format_number(hours['bas'])} à {format_number(hours['haut'])}")
+        parts.append(f"socle de l'arrêté en vigueur [S], {hours_text} h par ETP ({h['source_heures']}), part "
+                     f"modulée de {format_number(100 * m['modulation']['bas'])} à "
+                     f"{_modulation_text(m['modulation']['haut'])} [S]")
+    if m["rsa_evite_eur"] is not None:
+        share = h["part_rsa"]
+        share_text = (f"{format_rate(share['valeur'])} au RSA ({format_number(share['avec'])} des "
+                      f"{format_number(share['sur'])} personnes salariées, données)"
+                      if share["origine"] == "donnees" else
+                      f"{format_rate(share['bas'])} à {format_rate(share['haut'])} au RSA [S]")
+        versee = h["part_rsa_versee"]
+        parts += [f"RSA {format_number(h['rsa_mensuel_eur'], 2)}{NBSP}€ par mois en {a} [P], versé à "
+                  f"{format_number(100 * versee['bas'])} à {format_rate(versee['haut'])} (forfait logement) [Calc]",
+                  share_text, f"SMIC {_smic_short(a)} [P]",
+                  f"{format_number(h['heures_mensuelles']['bas'], 2)} à "
+                  f"{format_number(h['heures_mensuelles']['haut'], 2)} h par mois [U]",
+                  f"cotisations {format_number(100 * h['taux_cotisations']['bas'], 1)} à "
+                  f"{format_rate(h['taux_cotisations']['haut'], 1)} du brut [S]",
+                  f"{format_number(h['mois'])} mois d'emploi"]
+    if not parts:
+        return None
+    return ("Hypothèses [fiabilité : P source primaire, S secondaire, U non vérifiée, Calc calcul] : " + " ; ".join(parts)
+            + ". Sources : data/reference du projet iae-impact.")
+
+
+MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+          "novembre", "décembre")
+
+
+def _smic_short(annee: int) -> str:
+    rows = smic_in_force(annee)
+    return " puis ".join(f"{format_number(v, 2)}{NBSP}€" + ("" if i == 0 else f" à partir de {MONTHS[d.month - 1]}")
+                         for i, (d, v, _t, _f) in enumerate(rows))
 
 
 def structure_convention_text(shared: dict) -> str:
@@ -214,47 +324,120 @@ def not_estimated_text(figures: MoneyFigures) -> str | None:
         return "trop peu de sorties pour publier un montant (secret statistique)"
     if code == "aucune_sortie_emploi":
         return f"aucune sortie vers l'emploi en {figures.annee}"
+    if code == "impact_non_positif":
+        return "l'impact estimé n'est pas positif : aucune personne en emploi du fait du parcours ne peut être comptée"
     if code == "erreur":
         return figures.erreur
     return None
 
 
-def money_section(figures: MoneyFigures, structure: str | None, sites: list[str] | None) -> dict:
+def _range(values: dict | None, digits: int = 2, keys=("bas", "haut")) -> dict | None:
+    return None if values is None else {k: clean_amount(values[k], digits) for k in keys}
+
+
+def _assumption_values(figures: MoneyFigures) -> dict | None:
+    couts = figures.couts
+    if couts is None and figures.aide_bas is None:
+        return None
+    dispositifs = figures.dispositifs
+    out: dict = {"source_heures": "annexes financières de l'État [P]" if all(
+        d in ("ACI", "AI") for d in dispositifs) else "voir dispositifs.csv"}
+    if couts is None:
+        return out
+    first = couts.iloc[0]
+    share = {"origine": str(first["origine_part_rsa"]), "bas": float(couts.loc["bas", "part_rsa"]),
+             "haut": float(couts.loc["haut", "part_rsa"]), "valeur": float(couts.loc["central", "part_rsa"])}
+    if figures.part_rsa_observee is not None:
+        share.update(avec=figures.part_rsa_observee[0], sur=figures.part_rsa_observee[1])
+    out.update({
+        "rsa_mensuel_eur": round(float(first["rsa_mensuel_eur"]), 2),
+        "smic_horaire_eur": round(float(first["smic_horaire_eur"]), 4),
+        "smic_en_vigueur_eur": [v for _d, v, _t, _f in smic_in_force(figures.annee)],
+        "part_rsa": share, "mois": float(first["mois"]),
+        "part_rsa_versee": _range(couts["part_rsa_versee"].to_dict(), 4),
+        "heures_mensuelles": _range(couts["heures_mensuelles"].to_dict(), 2),
+        "taux_cotisations": _range(couts["taux_cotisations"].to_dict(), 4),
+    })
+    return out
+
+
+def money_section(figures: MoneyFigures, structure: str | None, sites: list[str] | None,
+                  sans_impact: str | None = None) -> dict:
     """The « L'argent public » section of a brief (JSON-serialisable): the numbers of ``figures``, the
-    two sentences (avoided costs only ever as « entre X et Y € »), the assumptions with their sources,
-    the networks' claim quoted as theirs and the remarks on the aide au poste."""
+    sentences, the compact note of assumptions, every assumption with its source (notebook 05), the
+    networks' claim quoted as theirs and the remarks on the aide au poste. ``sans_impact``: why no impact
+    estimate counts the additional exits (said beside gross amounts)."""
     couts = figures.couts
 
     def per_scenario(column: str, digits: int = 2) -> dict | None:
         return None if couts is None else {s: clean_amount(couts.loc[s, column], digits) for s in SCENARIOS}
 
+    low_mod, high_mod = modulation_range(figures.parametres)
+    hours = [hours_per_etp_range(d) for d in figures.dispositifs]
+    aid = None if figures.aide_bas is None else {"bas": figures.aide_bas, "haut": figures.aide_haut}
+    total = None if figures.total_public_bas is None else {"bas": figures.total_public_bas,
+                                                          "haut": figures.total_public_haut}
     result = {
         "annee": figures.annee,
         "perimetre": perimeter_label(structure, sites),
         "dispositifs": figures.dispositifs,
-        "modulation": figures.modulation,
+        "dispositifs_libelles": [dispositif_label(d) for d in figures.dispositifs],
+        "seuil_secret": figures.seuil,
         "etp": figures.etp,
-        "aide_au_poste_eur": figures.aide_au_poste_eur,
+        "personnes": figures.personnes,
+        "sorties_examinees": figures.sorties_examinees,
+        "sorties_dynamiques": figures.sorties_dynamiques,
         "source_aide_au_poste": figures.source_aide_au_poste,
+        "socle_eur": clean_amount(figures.socle_eur),
+        "modulation": {"bas": low_mod, "haut": high_mod},
+        "heures_par_etp": {"bas": min((h[1] for h in hours), default=math.nan),
+                           "haut": max((h[2] for h in hours), default=math.nan)},
+        "aide_au_poste_eur": aid,
         "cofinancement_departement_eur": figures.cofinancement_departement_eur,
         "autres_financements_eur": figures.autres_financements_eur,
-        "total_public_eur": figures.total_public_eur,
-        "cout_public_par_sortie_dynamique_eur": figures.cout_public_par_sortie_dynamique_eur,
-        "couts_evites_eur": per_scenario("total_eur"),
-        "ratio_aide_au_poste": per_scenario("ratio_aide_au_poste", 4),
+        "autre_financement": bool(figures.cofinancement_departement_eur or figures.autres_financements_eur),
+        "total_public_eur": total,
+        "par_personne_eur": _range(figures.per(figures.personnes)),
+        "par_etp_eur": _range(figures.per(figures.etp)),
+        "par_sortie_dynamique_eur": _range(figures.per(figures.sorties_dynamiques)),
+        "base": figures.base,
+        "impact": None if figures.impact is None else {k: figures.impact[k] for k in ("estimate", "ci_bas", "ci_haut")},
+        "sans_impact": sans_impact or "pas de groupe de comparaison pour ce périmètre",
+        "sorties_emploi": _range(figures.sorties_emploi, 1, SCENARIOS),
+        "sorties_emploi_exactes": figures.sorties_emploi_exactes,
+        "personnes_emploi": per_scenario("personnes_emploi", 4),
+        "rsa_evite_eur": per_scenario("rsa_evite_eur"),
+        "cotisations_eur": per_scenario("cotisations_eur"),
         "couts_evites_non_estimes": not_estimated_text(figures),
-        "sorties_emploi": per_scenario("sorties_emploi", 1),
-        "sorties_emploi_exact": None if couts is None else bool(couts["sorties_emploi_exact"].iloc[0]),
+        "hypotheses_valeurs": _assumption_values(figures),
         "hypotheses": assumptions_text(figures.parametres, couts),
         "citation_reseaux": networks_claim(figures.parametres),
         "remarques": aid_remarks(figures.aide),
         "fichier_parametres": figures.fichier_parametres,
     }
-    result["phrases"] = _sentences(result, figures.sorties_dynamiques, figures.sorties_dynamiques_masquees,
-                                   figures.seuil)
+    sentences = [_aid_sentence(result)]
     shared = structure_convention_sentences(figures)
     if shared:  # a site's share of a convention covering its whole structure: said, in the data and the brief
         result["conventions_structure"] = [s for s in figures.aide.attrs["conventions_structure"]
                                            if s["annee"] == figures.annee]
-        result["phrases"] += shared
+        sentences += shared
+    ratio = _ratio_sentence(result)
+    if ratio:
+        sentences.append(ratio)
+    if aid is not None or result["rsa_evite_eur"] is not None:
+        sentences += _avoided_sentences(result)
+    result["phrases"] = sentences
+    result["note"] = assumptions_note(result)
     return result
+
+
+def scenario_table(section: dict) -> pd.DataFrame:
+    """The scenarios of a money section (notebook 05): persons counted, RSA no longer paid, contributions, per
+    scenario, French-formatted (the two amounts side by side, never added)."""
+    if section.get("personnes_emploi") is None:
+        return pd.DataFrame({"Scénario": [], "Personnes en emploi": [], "RSA non versé (dépense évitée)": [],
+                             "Cotisations (recette nouvelle)": []})
+    return pd.DataFrame([{"Scénario": s, "Personnes en emploi": format_number(section["personnes_emploi"][s], 1),
+                          "RSA non versé (dépense évitée)": format_eur(section["rsa_evite_eur"][s]),
+                          "Cotisations (recette nouvelle)": format_eur(section["cotisations_eur"][s])}
+                         for s in SCENARIOS])

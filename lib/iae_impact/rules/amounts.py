@@ -1,4 +1,4 @@
-"""Amounts in force on a date (``aide_au_poste.csv``, ``rsa.csv``): the last known amount stays in force,
+"""Amounts in force on a date (``aide_au_poste.csv``, ``rsa.csv``, ``smic.csv``): the last known amount stays in force,
 and a year's amount is the average of the amounts in force, weighted by their days."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import math
 
 import pandas as pd
 
-from .tables import load_aide_au_poste, load_rsa
+from .tables import load_aide_au_poste, load_rsa, load_smic
 
 
 def year_average(dates: pd.Series, amounts: pd.Series, annee: int) -> float:
@@ -44,23 +44,43 @@ def socle_for_year(dispositif: str, annee: int, territoire: str = "metropole") -
     return year_average(rows["date_effet"], rows["montant_socle_eur"], int(annee))
 
 
-def rsa_for_year(annee: int) -> float:
-    """Monthly RSA montant forfaitaire (single person) averaged over ``annee``, weighted by days in force."""
-    table = load_rsa()
+def _dated_year_average(table: pd.DataFrame, column: str, annee: int, what: str, file: str) -> float:
     first = table["date_effet"].iloc[0]
     if first > pd.Timestamp(year=int(annee), month=1, day=1):
-        raise ValueError(f"montant du RSA inconnu au 1er janvier {annee} (data/reference/rsa.csv commence au "
+        raise ValueError(f"{what} inconnu au 1er janvier {annee} (data/reference/{file} commence au "
                          f"{first:%d/%m/%Y})")
-    return year_average(table["date_effet"], table["montant_forfaitaire_eur"], int(annee))
+    return year_average(table["date_effet"], table[column], int(annee))
+
+
+def _in_force(table: pd.DataFrame, annee: int) -> pd.DataFrame:
+    """The rows in force at some time during ``annee`` (the last one before it, then those of the year)."""
+    start, end = pd.Timestamp(year=annee, month=1, day=1), pd.Timestamp(year=annee, month=12, day=31)
+    before = table[table["date_effet"] <= start].tail(1)
+    during = table[(table["date_effet"] > start) & (table["date_effet"] <= end)]
+    return pd.concat([before, during])
+
+
+def rsa_for_year(annee: int) -> float:
+    """Monthly RSA montant forfaitaire (single person) averaged over ``annee``, weighted by days in force."""
+    return _dated_year_average(load_rsa(), "montant_forfaitaire_eur", annee, "montant du RSA", "rsa.csv")
 
 
 def rsa_texts(annee: int) -> list[str]:
     """Legal texts of the RSA amounts in force during ``annee``."""
-    table = load_rsa()
-    start, end = pd.Timestamp(year=annee, month=1, day=1), pd.Timestamp(year=annee, month=12, day=31)
-    before = table[table["date_effet"] <= start].tail(1)
-    during = table[(table["date_effet"] > start) & (table["date_effet"] <= end)]
-    return [str(t) for t in pd.concat([before, during])["texte"]]
+    return [str(t) for t in _in_force(load_rsa(), annee)["texte"]]
+
+
+def smic_for_year(annee: int) -> float:
+    """Gross hourly SMIC averaged over ``annee``, weighted by days in force (``smic.csv``: 11,65 € until
+    31 October 2024 and 11,88 € from 1 November give 11,69 € for 2024)."""
+    return _dated_year_average(load_smic(), "smic_horaire_brut_eur", annee, "SMIC horaire", "smic.csv")
+
+
+def smic_in_force(annee: int) -> list[tuple[pd.Timestamp, float, str, str]]:
+    """The SMIC amounts in force during ``annee``: (effective date, amount, legal text, reliability)."""
+    rows = _in_force(load_smic(), annee)
+    return [(r.date_effet, float(r.smic_horaire_brut_eur), str(r.texte), str(r.fiabilite))
+            for r in rows.itertuples(index=False)]
 
 
 def socle_or_nan(dispositif: str, annee: int) -> float:

@@ -15,8 +15,10 @@ from ..base.paths import REFERENCE_DIR, resolve
 
 DEFAULT_PARAMETERS = REFERENCE_DIR / "couts_evites.yaml"
 SCENARIOS = ("bas", "central", "haut")
-PARAMETER_NAMES = ("part_rsa_sorties_emploi", "part_en_emploi_6_mois", "mois_evites", "part_rsa_versee",
-                   "smic_horaire_brut_eur", "heures_mensuelles_emploi", "taux_cotisations")
+PARAMETER_NAMES = ("part_rsa_sorties_emploi", "mois_evites", "part_rsa_versee", "heures_mensuelles_emploi",
+                   "taux_cotisations")
+#: Where the SMIC is read: by date, from its own table (not a parameter of the scenarios).
+SMIC_TABLE = "data/reference/smic.csv"
 PARAMETER_FIELDS = ("libelle", "bas", "central", "haut", "unite", "fiabilite", "source", "remarque")
 CITATION_FIELDS = ("auteurs", "texte", "source", "statut")
 
@@ -38,6 +40,7 @@ def load_parameters(path: str | Path = DEFAULT_PARAMETERS) -> dict:
         problems += _parameter_problems(name, params.get(name))
     problems += [f"{name} : paramètre inconnu (le calcul ne l'utilise pas)" for name in params
                  if name not in PARAMETER_NAMES]
+    problems += _modulation_problems(data.get("part_modulee_aide_au_poste"))
     citation = data.get("citation_reseaux")
     if not isinstance(citation, dict):
         problems.append("citation_reseaux : section absente")
@@ -64,5 +67,24 @@ def _parameter_problems(name: str, entry: object) -> list[str]:
     return problems
 
 
+def _modulation_problems(entry: object) -> list[str]:
+    name = "part_modulee_aide_au_poste"
+    if not isinstance(entry, dict):
+        return [f"{name} : section absente"]
+    problems = [f"{name} : champ « {f} » absent" for f in ("bas", "haut", "fiabilite", "source") if f not in entry]
+    values = [entry.get("bas"), entry.get("haut")]
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+        return [*problems, f"{name} : bas et haut doivent être des nombres"]
+    if not 0 <= values[0] <= values[1] <= 1:
+        problems.append(f"{name} : il faut 0 ≤ bas ≤ haut ≤ 1")
+    return problems
+
+
 def parameter_value(params: dict, name: str, scenario: str) -> float:
     return float(params["parametres"][name][scenario])
+
+
+def modulation_range(params: dict | None = None) -> tuple[float, float]:
+    """The part modulée of the aide au poste the préfet may add (share of the socle): (lowest, highest)."""
+    entry = (params if params is not None else load_parameters())["part_modulee_aide_au_poste"]
+    return float(entry["bas"]), float(entry["haut"])

@@ -32,3 +32,14 @@ def dispositif_label(dispositif: str) -> str:
     """Full name of a dispositif (« association intermédiaire »), the code itself when unknown."""
     table = load_dispositifs()
     return str(table.loc[dispositif, "libelle"]) if dispositif in table.index else dispositif
+
+
+def hours_per_etp_range(dispositif: str) -> tuple[float, float, float]:
+    """(used, low, high) annual hours of a full-time post: ``used`` converts hours into ETP; ``low`` and
+    ``high`` are the values the sources allow (equal when they agree; EI: 1 505 h in real annexes
+    financières, 1 820 h by custom). NaN for a non-salaried programme or an unknown dispositif."""
+    table = load_dispositifs()
+    if dispositif not in table.index:
+        return (float("nan"),) * 3
+    row = table.loc[dispositif]
+    return float(row["heures_par_etp"]), float(row["heures_par_etp_bas"]), float(row["heures_par_etp_haut"])

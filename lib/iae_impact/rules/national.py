@@ -1,16 +1,24 @@
 """National references (``references_nationales.csv``) and which one may stand beside which indicator
-(``comparaisons.csv``): a reference of another definition is never shown."""
+(``comparaisons.csv``): a reference of another definition, or of another dispositif, is never shown."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
 
 from .tables import load_comparisons, load_national_references
 
 
-def national_reference(indicateur: str, annee: int) -> dict | None:
-    """The national figure to show beside ``indicateur`` for ``annee``: the latest one published
-    up to that year (targets have no year). None when no figure of a close definition exists."""
+def national_reference(indicateur: str, annee: int, dispositifs: Sequence[str]) -> dict | None:
+    """The national figure to show beside ``indicateur`` for ``annee`` in a perimeter made of ``dispositifs``:
+    the latest one published up to that year (targets have no year), provided ``comparaisons.csv`` lets it
+    stand beside every one of these dispositifs (an all-IAE figure never stands beside an association
+    intermédiaire's). None when no figure of a close definition and of the same dispositif exists."""
     rules = load_comparisons()
-    rule = rules[rules["indicateur"] == indicateur]
+    wanted = set(dispositifs)
+    fits = pd.Series([bool(wanted) and wanted <= set(d) for d in rules["dispositifs"]], index=rules.index)
+    rule = rules[(rules["indicateur"] == indicateur) & fits]
     if rule.empty:
         return None
     rule = rule.iloc[0]
@@ -23,4 +31,5 @@ def national_reference(indicateur: str, annee: int) -> dict | None:
     ref = refs.sort_values("annee").iloc[-1]
     value = 1 - ref["valeur"] if rule["transformation"] == "complement" else ref["valeur"]
     return {"valeur": float(value), "annee": int(ref["annee"]), "comparabilite": rule["comparabilite"],
-            "remarque": rule["remarque"], "source": ref["source"], "fiabilite": ref["fiabilite"]}
+            "remarque": rule["remarque"], "source": ref["source"], "fiabilite": ref["fiabilite"],
+            "perimetre": str(ref["perimetre"])}

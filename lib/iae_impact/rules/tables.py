@@ -1,6 +1,6 @@
 """Sourced reference tables of ``data/reference/``, read by one function each.
 
-The exit nomenclature, exit-examination thresholds, hours per ETP, aide au poste and RSA amounts,
+The exit nomenclature, exit-examination thresholds, hours per ETP, aide au poste, RSA and SMIC amounts,
 education levels and national figures are data, not code: every rule of the package reads them
 from here (sources and reliability: ``data/reference/README.md``).
 """
@@ -47,7 +47,8 @@ def load_dispositifs() -> pd.DataFrame:
     df = read_reference_csv("dispositifs.csv")
     df["salarie"] = _yes(df["salarie"])
     df["heures_par_etp_verifie"] = _yes(df["heures_par_etp_verifie"])
-    df["heures_par_etp"] = pd.to_numeric(df["heures_par_etp"].replace("", None)).astype(float)
+    for col in ("heures_par_etp", "heures_par_etp_bas", "heures_par_etp_haut"):
+        df[col] = pd.to_numeric(df[col].replace("", None)).astype(float)
     return df.set_index("dispositif", drop=False)
 
 
@@ -83,6 +84,15 @@ def load_rsa() -> pd.DataFrame:
 
 
 @lru_cache(maxsize=1)
+def load_smic() -> pd.DataFrame:
+    """Gross hourly SMIC (métropole) per effective date, with its legal text."""
+    df = read_reference_csv("smic.csv")
+    df["date_effet"] = pd.to_datetime(df["date_effet"], format="%Y-%m-%d")
+    df["smic_horaire_brut_eur"] = pd.to_numeric(df["smic_horaire_brut_eur"]).astype(float)
+    return df.sort_values("date_effet").reset_index(drop=True)
+
+
+@lru_cache(maxsize=1)
 def load_national_references() -> pd.DataFrame:
     """National figures (DARES, DGEFP) and official targets, each with its definition and source."""
     df = read_reference_csv("references_nationales.csv")
@@ -112,8 +122,11 @@ def load_spellings() -> pd.DataFrame:
 
 @lru_cache(maxsize=1)
 def load_comparisons() -> pd.DataFrame:
-    """Which national figure may stand beside which indicator, and on what footing."""
-    return read_reference_csv("comparaisons.csv")
+    """Which national figure may stand beside which indicator, for which dispositifs, and on what footing
+    (``dispositifs``: the tuple of dispositifs a brief's perimeter may have for the figure to stand beside it)."""
+    df = read_reference_csv("comparaisons.csv")
+    df["dispositifs"] = [tuple(d.strip() for d in v.split(";") if d.strip()) for v in df["dispositifs"]]
+    return df
 
 
 @lru_cache(maxsize=1)

@@ -205,7 +205,8 @@ def run_notes(config_path: str | Path = DEFAULT_CONFIG, out: str | Path = DEFAUL
         # What every brief shares, computed once, with the masks of the whole release (briefs and standard
         # tables linked)
         release = ReleaseInputs.of(dataset, seuil=config.seuil_secret,
-                                   briefs=[(n.structure, n.sites) for n in config.notes], regle=config.regle_sorties)
+                                   briefs=[(n.structure, n.sites, n.annee) for n in config.notes],
+                                   regle=config.regle_sorties)
         perimeters = {n.id: (n.structure, n.sites) for n in config.notes}
         for warning in nested_warning(nested_perimeters(release.masks, perimeters)):
             say(warning)

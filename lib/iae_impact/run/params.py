@@ -105,6 +105,7 @@ class ImpactParameters(NotebookParameters):
     """``04_impact``: impact estimates against the comparison group, and the NSW benchmark."""
 
     structure: str | None = Field(None, description="Structure retenue (toutes si vide).")
+    annee: int = Field(2024, ge=YEAR_MIN, le=YEAR_MAX, description="Année des notes dont l'estimation est vérifiée.")
     benchmark_nsw: bool = Field(True, description="Reproduire la référence LaLonde / Dehejia–Wahba (NSW).")
 
 
