@@ -90,8 +90,8 @@ def test_the_notes_configuration_takes_the_variant(tmp_path):
 
 def test_the_briefs_method_names_the_variant_and_its_conditions(tmp_path):
     ds = read_dataset(_export(tmp_path))
-    for variant, words in (("ecrite", "ACI : au moins 3 mois de parcours"),
-                           ("gip", "ACI : plus de 2,65 mois de parcours (jours × 12 / 365) et au moins 1 heure l'année "
+    for variant, words in (("ecrite", "atelier et chantier d'insertion : au moins 3 mois de parcours"),
+                           ("gip", "atelier et chantier d'insertion : plus de 2,65 mois de parcours (jours × 12 / 365) et au moins 1 heure l'année "
                                    "de la sortie")):
         ctx = prepare_context(ds, structure="Asso", annee=2024, seuil=3, regle=variant)
         items = " ".join(brief.method_items(brief.BriefFigures(ctx, annee=2024)))

@@ -38,7 +38,7 @@ def test_a_convention_without_site_is_the_structures_declared_aid(tmp_path):
     row = table.iloc[0]
     assert (row["source"], row["aide_au_poste_eur"], row["total_public_eur"]) == ("conventions", 14203.5, 18703.5)
     money = prepare_context(ds, structure="AMIE", annee=2024).perimetre["argent"]
-    assert money["aide_au_poste_eur"] == 14203.5 and money["source_aide_au_poste"] == "conventions"
+    assert money["aide_au_poste_eur"] == {"bas": 14203.5, "haut": 14203.5} and money["source_aide_au_poste"] == "conventions"
     assert money["cofinancement_departement_eur"] == 3000.0 and money["autres_financements_eur"] == 1500.0
     assert "conventions_structure" not in money  # the whole structure: nothing shared out
 
@@ -52,7 +52,7 @@ def test_a_site_brief_shows_its_share_and_the_sites_add_up_to_the_declared_amoun
     muret = select_perimeter(ds, structure="AMIE", sites=["Muret"])
     assert aide_au_poste(muret, by=[], annees=[2024])["aide_au_poste_eur"].iloc[0] == pytest.approx(10000.0)
     money = prepare_context(ds, structure="AMIE", sites=["Muret"], annee=2024).perimetre["argent"]
-    assert money["aide_au_poste_eur"] == pytest.approx(10000.0)
+    assert money["aide_au_poste_eur"] == {"bas": pytest.approx(10000.0), "haut": pytest.approx(10000.0)}
     assert money["conventions_structure"][0]["part_perimetre"] == pytest.approx(0.25)
     phrases = [" ".join(p.replace("\u202f", " ").replace("\xa0", " ").split()) for p in money["phrases"]]
     assert any("couvre toute la structure (40 000 € d'aide au poste)" in p and "en reçoit 25,0 %" in p
