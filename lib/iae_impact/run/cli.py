@@ -12,7 +12,7 @@ import yaml
 
 from ..analysis.release import linked_suppression
 from ..base.errors import ParametresInvalides
-from ..base.outputs import atomic_directory, write_json, write_table
+from ..base.outputs import atomic_directory, write_atomic_text, write_json, write_table
 from ..base.paths import REPORTS_DIR, resolve, user_path
 from ..data.demo import write_demo
 from ..data.ingest import read_dataset
@@ -122,7 +122,11 @@ def cmd_carnets(args: argparse.Namespace) -> int:
             failed += 1
             _say(f"      échec à la cellule {exc.exec_count} : {exc.ename} : {exc.evalue}")
             continue
-        _say(f"      {path} ({time.perf_counter() - start:.1f} s)")
+        if args.html:
+            from ..report.export import notebook_page  # nbconvert is loaded only to export
+
+            write_atomic_text(path.with_suffix(".html"), notebook_page(path))
+        _say(f"      {path}{' (et sa page HTML)' if args.html else ''} ({time.perf_counter() - start:.1f} s)")
     if failed:
         _say(f"{failed} carnet(s) en échec sur {len(names)}.")
     return 1 if failed else 0
@@ -262,6 +266,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="paramètre d'un carnet, comme papermill (ex. : -p annees '[2023, 2024]' ; répétable)")
     p.add_argument("-y", "--yaml", action="append", metavar="YAML",
                    help="paramètres en YAML, comme papermill (ex. : -y 'annees: [2023, 2024]')")
+    p.add_argument("--html", action="store_true",
+                   help="écrit aussi chaque carnet exécuté en page HTML autonome (code compris, rien chargé "
+                        "d'Internet : lisible hors ligne)")
     p.set_defaults(func=cmd_carnets)
     return parser
 
