@@ -20,6 +20,7 @@ from ..analysis.impact import OVERLAP_BOUNDS, ImpactResult
 from ..analysis.stats import funnel_limits
 from ..base import fr
 from ..base.fr import format_eur, format_number, round_eur
+from .labels import column_label
 
 PALETTE = "colorblind"
 
@@ -52,16 +53,17 @@ def plot_rate_by_year(table: pd.DataFrame, rate: str, hue: str | None, title: st
     ax.set_title(title)
     ax.xaxis.set_major_locator(mticker.MaxNLocator(integer=True))
     if hue is not None and groups:
-        ax.legend(title=hue, fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
+        ax.legend(title=column_label(hue), fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1),
+                  frameon=False)
     return ax
 
 
 def groups_to_plot(table: pd.DataFrame, rate: str, hue: str | None) -> list[tuple[object, pd.DataFrame]]:
-    """The ``hue`` groups of ``table`` with at least one published ``rate`` (a masked rate is NaN), each with
-    those rows only, in year order; the groups with nothing to show are left out."""
+    """The ``hue`` groups of ``table`` with at least one published ``rate`` (a masked rate is NaN), each in year
+    order; the groups with nothing to show are left out. A masked year stays (NaN): the line breaks there
+    rather than joining the years around it."""
     groups = [(None, table)] if hue is None else list(table.groupby(hue, sort=True))
-    kept = [(name, g.dropna(subset=[rate]).sort_values("annee")) for name, g in groups]
-    return [(name, g) for name, g in kept if len(g)]
+    return [(name, g.sort_values("annee")) for name, g in groups if g[rate].notna().any()]
 
 
 def plot_volume_by_year(table: pd.DataFrame, value: str, hue: str | None, title: str, ylabel: str, ax=None):

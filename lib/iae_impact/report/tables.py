@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 
 from ..base import fr
+from .html import escape
 from .labels import column_label
 
 #: Headers wrap (a long French header takes two or three lines), and so does a long text cell (a source), so
@@ -37,7 +38,10 @@ def show_table(df: pd.DataFrame, decimals: Mapping[str, int] | None = None, max_
     if max_rows is not None and len(shown) > max_rows:
         caption = f"{fr.format_number(max_rows)} premières lignes sur {fr.format_number(len(shown))}."
         shown = shown.head(max_rows)
-    shown.columns = [column_label(c) for c in shown.columns]
+    # A Styler writes its cells as they are: each cell and header goes through the project's one HTML escape
+    # (a structure or site name is the user's: « <img onerror=…> » shows as typed, bidirectional controls removed).
+    shown = shown.map(escape)
+    shown.columns = [escape(column_label(c)) for c in shown.columns]
     styler = shown.style.hide(axis="index").set_table_styles(TABLE_STYLES)
     return styler.set_caption(caption) if caption else styler
 
