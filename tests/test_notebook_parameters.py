@@ -180,6 +180,8 @@ def test_papermill_stops_with_one_french_line(tmp_path, name, parameters, messag
 
 @pytest.mark.notebook
 def test_carnets_runs_the_brief_notebook_with_its_defaults(tmp_path):
-    assert cli.main(["carnets", "10_note_elus", "--out", str(tmp_path)]) == 0
+    assert cli.main(["carnets", "10_note_elus", "--out", str(tmp_path), "--html"]) == 0
     resume = json.loads((tmp_path / "resume.json").read_text(encoding="utf-8"))
     assert resume["annee"] == 2024 and (tmp_path / "10_note_elus.ipynb").exists()
+    page = (tmp_path / "10_note_elus.html").read_text(encoding="utf-8")
+    assert "<script src=" not in page and "mathjax" not in page.lower()  # readable offline
