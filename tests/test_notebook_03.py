@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
+import nbformat
 import pytest
 
 from iae_impact.run.runner import run_notebook
@@ -16,9 +18,34 @@ AMIE = "AMIE (fictif)"
 
 @pytest.fixture(scope="module")
 def summary(tmp_path_factory):
+    """The models' own checks: ``seuil_secret = 1`` masks nothing, every site keeps its pooled figures."""
     out = tmp_path_factory.mktemp("carnet03")
-    assert run_notebook("03_comparaisons", {"sortie": str(out)}, out).exists()
+    assert run_notebook("03_comparaisons", {"sortie": str(out), "seuil_secret": 1}, out).exists()
     return json.loads((out / "resume_03_comparaisons.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory):
+    """The default run (secret statistique at 5): its executed notebook and summary."""
+    out = tmp_path_factory.mktemp("carnet03_publie")
+    path = run_notebook("03_comparaisons", {"sortie": str(out)}, out)
+    return nbformat.read(path, as_version=4), json.loads((out / "resume_03_comparaisons.json").read_text(encoding="utf-8"))
+
+
+def test_what_notebook_03_shows_goes_through_the_same_secrecy_as_the_briefs(published):
+    """No count of 1 to 4 in a table, no pooled figure of a site whose yearly cells are masked (the 4 exits of
+    Lézignan-Corbières in 2015; AMIE's 18 dynamic exits of 22 in 2018, which its pooled rate gave back)."""
+    nb, s = published
+    html = "".join(o.get("data", {}).get("text/html", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", html)
+    small = [c for c in cells if re.fullmatch(r"[1-4]", c.strip())]
+    assert cells and not small
+    assert {g["site"] for g in s["comparaison"]["groupes"]} == {"Carcassonne-Berriac"}
+    assert all(t["n"] is None for per in s["tendances"]["par_structure"].values() for t in per.values())
+    text = " ".join(s["phrases"])
+    assert not re.search(r"\b82[\s\u00a0\u202f]?%", html + text) and "Lézignan-Corbières" in text  # said masked
+    assert not any(o.get("name") == "stderr" or o.output_type == "error"
+                   for c in nb.cells if c.cell_type == "code" for o in c.outputs)
 
 
 def test_summary_has_the_expected_keys(summary):

@@ -14,7 +14,7 @@ def test_defaults_point_at_the_demo():
 
 @pytest.mark.parametrize("values, fragment", [
     ({"annee": 2024}, "annee : paramètre inconnu"),
-    ({"annees": "2024"}, "annees"),
+    ({"annees": "deux mille"}, "annees, élément 1 : nombre entier attendu"),
     ({"annees": [1850]}, "entre 1990 et 2100"),
     ({"donnees": "data/raw/absent.xlsx"}, "données introuvables"),
 ])

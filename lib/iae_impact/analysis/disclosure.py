@@ -227,3 +227,81 @@ def _masks(table: pd.DataFrame, seuil: int, measures: list[str], extra: dict[str
                 mask[col] = mask[col].to_numpy() | masked["personnes"]
     mask.loc[rows, measures] = True
     return mask, masked, primary, rows
+
+
+#: The exit counts a table pooled over the years shows (notebook 03), each with its complement in the examined exits.
+POOLED_MEASURES = ("sorties_examinees", "sorties_dynamiques", "emploi_durable")
+
+
+def _hidden_parts(published: pd.DataFrame, exits: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """Per group: the part of each pooled count (and of its complement) that the release masks, i.e. the true
+    total over the years minus the sum of the published yearly cells; and the true number of examined exits."""
+    counts = exits.assign(sorties_examinees=1, sorties_dynamiques=exits["sortie_dynamique"], _all=0)
+    published = published.assign(_all=0)
+    for m in POOLED_MEASURES[1:]:  # a yearly complement is published when both its counts are
+        counts[f"non_{m}"] = counts["sorties_examinees"] - counts[m]
+        published[f"non_{m}"] = published["sorties_examinees"] - published[m]
+    measures = [*POOLED_MEASURES, *(f"non_{m}" for m in POOLED_MEASURES[1:])]
+    keys = by or ["_all"]
+    truth = counts.groupby(keys, sort=True)[measures].sum()
+    shown = published.groupby(keys, sort=True)[measures].sum(min_count=0)
+    hidden = truth.sub(shown.reindex(truth.index).fillna(0.0), fill_value=0.0)
+    hidden["_n"] = truth["sorties_examinees"]
+    return hidden
+
+
+def _unsafe(parts: pd.DataFrame | pd.Series, seuil: int) -> np.ndarray:
+    values = np.atleast_2d(parts.drop(columns="_n", errors="ignore").to_numpy(dtype=float)).round()
+    return ((values > 0) & (values < seuil)).any(axis=1)
+
+
+def pooled_groups_hidden(levels: Sequence[tuple[Sequence[str], pd.DataFrame]], exits: pd.DataFrame,
+                         seuil: int = DEFAULT_THRESHOLD) -> list[set[tuple]]:
+    """The groups whose exit counts pooled over the years may not be shown, level by level.
+
+    ``levels``: from the finest to the coarsest, each level's grouping columns (each level's columns include the
+    next one's: ``["structure", "site", "dispositif"]``, ``["structure"]``, ``[]``) and the release's masked table
+    of its groups (one row per group and year, masked counts NaN); ``exits``: one row per examined exit of the
+    same years (:func:`~iae_impact.analysis.indicators.examined_exits`).
+
+    A pooled count is the sum of the yearly cells, published or not: beside the published ones it reveals the sum
+    of the masked ones, which must be 0 or at least ``seuil`` for each measure of :data:`POOLED_MEASURES` and for
+    the examined exits it does not count (the rule of the primary suppression). A pooled parent beside the pooled
+    children it publishes reveals the sum over its hidden children in the same way: while that sum is unsafe,
+    another child (the smallest) is hidden too — secondary suppression —, and a parent whose children are all
+    hidden and still unsafe is hidden itself. Returns, per level, the set of hidden groups (tuples of values).
+    """
+    parts = [_hidden_parts(table, exits, list(by)) for by, table in levels]
+    hidden = [set(p.index[_unsafe(p, seuil)]) for p in parts]
+    for i in range(len(levels) - 1):
+        parent_by = list(levels[i + 1][0])
+        child = parts[i]
+        # each child's parent, as the parent level's index names it (a value, a tuple of values, or 0 for all)
+        keys = child.index.to_frame(index=False)
+        parent_of = (keys[parent_by[0]] if len(parent_by) == 1 else keys[parent_by].apply(tuple, axis=1)) \
+            if parent_by else pd.Series([0] * len(child))
+        for parent in parent_of.unique():
+            members = [k for k, q in zip(child.index, parent_of, strict=True) if q == parent]
+            while True:
+                masked = [k for k in members if k in hidden[i]]
+                if not masked or not _unsafe(child.loc[masked].sum().to_frame().T, seuil)[0]:
+                    break
+                rest = sorted((k for k in members if k not in hidden[i]), key=lambda k: child.loc[k, "_n"])
+                if not rest:
+                    hidden[i + 1].add(parent)
+                    break
+                # the smallest child that makes the sum safe, else the smallest one
+                enough = [k for k in rest if not _unsafe(child.loc[[*masked, k]].sum().to_frame().T, seuil)[0]]
+                hidden[i].add((enough or rest)[0])
+    return [{k if isinstance(k, tuple) else (k,) for k in h} for h in hidden]
+
+
+def mask_groups(table: pd.DataFrame, column: str, values: Sequence, keep: Sequence[str]) -> pd.DataFrame:
+    """A copy of ``table`` whose rows with ``column`` in ``values`` (:func:`pooled_groups_hidden`) have every
+    column but ``keep`` masked (NaN)."""
+    out = table.copy()
+    rows = out[column].isin(list(values)).to_numpy()
+    for col in (c for c in out.columns if c not in keep):
+        out[col] = out[col].astype(float).mask(rows) if pd.api.types.is_numeric_dtype(out[col]) \
+            else out[col].mask(rows)
+    return out

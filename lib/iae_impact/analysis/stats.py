@@ -443,3 +443,13 @@ def trends(exits: pd.DataFrame, outcomes: Sequence[str] = OUTCOMES) -> dict:
         for name, group in exits.groupby("structure"):
             result["par_structure"].setdefault(name, {})[outcome] = trend_odds_ratio(group, outcome=outcome)
     return result
+
+
+def trends_without_counts(trends: dict, structures: Sequence[str]) -> dict:
+    """:func:`trends` with the number of exits (``n``) of the ``structures`` removed (None): their count pooled
+    over the years is not published (:func:`~iae_impact.analysis.disclosure.pooled_groups_hidden`); their odds
+    ratio, which gives no count, stays."""
+    hidden = set(structures)
+    return {**trends, "par_structure": {
+        name: {o: ({**t, "n": None} if name in hidden else t) for o, t in per.items()}
+        for name, per in trends["par_structure"].items()}}

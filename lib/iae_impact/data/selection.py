@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from ..base.errors import ParametresInvalides
 from .model import Dataset
 
 
@@ -35,12 +36,12 @@ def select_perimeter(dataset: Dataset, structure: str | None = None,
     keep = pd.Series(True, index=p.index)
     if structure is not None:
         if structure not in set(p["structure"]):
-            raise ValueError(f"structure inconnue : {structure} ({known_names('structures', p['structure'])})")
+            raise ParametresInvalides(f"structure inconnue : {structure} ({known_names('structures', p['structure'])})")
         keep &= p["structure"].eq(structure)
     if sites:
         unknown = sorted(set(sites) - set(p.loc[keep, "site"]))
         if unknown:
-            raise ValueError(f"site(s) inconnu(s) : {', '.join(unknown)} ("
+            raise ParametresInvalides(f"site(s) inconnu(s) : {', '.join(unknown)} ("
                              + known_names("sites" + (" de cette structure" if structure else ""), p.loc[keep, "site"])
                              + ")")
         keep &= p["site"].isin(list(sites))

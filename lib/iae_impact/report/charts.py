@@ -20,6 +20,7 @@ from ..analysis.impact import OVERLAP_BOUNDS, ImpactResult
 from ..analysis.stats import funnel_limits
 from ..base import fr
 from ..base.fr import format_eur, format_number, round_eur
+from .labels import column_label
 
 PALETTE = "colorblind"
 
@@ -28,27 +29,41 @@ def set_style() -> None:
     sns.set_theme(style="whitegrid", palette=PALETTE, rc={"figure.dpi": 100, "axes.titleweight": "bold"})
 
 
+#: One marker per line of a chart, with the colour-blind palette: two lines never differ by their colour alone.
+MARKERS = ("o", "s", "D", "^", "v", "P", "X", "<", ">", "h")
+
+
 def plot_rate_by_year(table: pd.DataFrame, rate: str, hue: str | None, title: str, ax=None):
-    """A rate per year with its Wilson 95 % interval as error bars, one line per ``hue`` group."""
+    """A rate per year with its Wilson 95 % interval as error bars, one line per ``hue`` group, each with its
+    colour of the colour-blind palette and its marker (:data:`MARKERS`); a group with no published rate is
+    neither drawn nor in the legend (:func:`groups_to_plot`)."""
     ax = ax or plt.subplots(figsize=(8, 4))[1]
-    groups = [(None, table)] if hue is None else list(table.groupby(hue))
-    colors = sns.color_palette(PALETTE, len(groups))
-    for offset, ((name, g), color) in enumerate(zip(groups, colors, strict=True)):
-        g = g.dropna(subset=[rate]).sort_values("annee")
+    groups = groups_to_plot(table, rate, hue)
+    colors = sns.color_palette(PALETTE, max(len(groups), 1))
+    for offset, ((name, g), color) in enumerate(zip(groups, colors, strict=False)):
         x = g["annee"] + (offset - (len(groups) - 1) / 2) * 0.08
         below = (g[rate] - g[f"{rate}_ic_bas"]).clip(lower=0)
         above = (g[f"{rate}_ic_haut"] - g[rate]).clip(lower=0)  # float rounding at 0 % or 100 %
-        ax.errorbar(x, g[rate], yerr=[below, above],
-                    marker="o", capsize=3, color=color, label=name)
+        ax.errorbar(x, g[rate], yerr=[below, above], marker=MARKERS[offset % len(MARKERS)],
+                    capsize=3, color=color, label=name)
     ax.yaxis.set_major_formatter(mticker.PercentFormatter(1.0, decimals=0))
     ax.set_ylim(0, 1)
     ax.set_xlabel("Année")
     ax.set_ylabel("Taux (intervalle de confiance à 95 %)")
     ax.set_title(title)
     ax.xaxis.set_major_locator(mticker.MaxNLocator(integer=True))
-    if hue is not None:
-        ax.legend(title=hue, fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
+    if hue is not None and groups:
+        ax.legend(title=column_label(hue), fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1),
+                  frameon=False)
     return ax
+
+
+def groups_to_plot(table: pd.DataFrame, rate: str, hue: str | None) -> list[tuple[object, pd.DataFrame]]:
+    """The ``hue`` groups of ``table`` with at least one published ``rate`` (a masked rate is NaN), each in year
+    order; the groups with nothing to show are left out. A masked year stays (NaN): the line breaks there
+    rather than joining the years around it."""
+    groups = [(None, table)] if hue is None else list(table.groupby(hue, sort=True))
+    return [(name, g.sort_values("annee")) for name, g in groups if g[rate].notna().any()]
 
 
 def plot_volume_by_year(table: pd.DataFrame, value: str, hue: str | None, title: str, ylabel: str, ax=None):

@@ -142,6 +142,21 @@ def notebook_to_html(notebook_path: Path, title: str, lang: str = "fr") -> str:
     return page
 
 
+def notebook_page(notebook_path: Path) -> str:
+    """An executed notebook (code and outputs) as one HTML page that loads nothing from outside: nbconvert's
+    « lab » template without MathJax, require.js, mermaid nor the widgets' manager, each fetched from a CDN
+    otherwise (``templates/nbconvert/iae_impact_carnet``). The notebooks write no formula: an escaped
+    ``\\$`` shows as « $ ». Raises :class:`RessourceExterne` if the page would still load anything."""
+    from nbconvert import HTMLExporter
+
+    nb = nbformat.read(Path(notebook_path), as_version=4)
+    _fill_alt_texts(nb)
+    exporter = HTMLExporter(template_name="iae_impact_carnet", extra_template_basedirs=[str(TEMPLATES_DIR / "nbconvert")])
+    page, _ = exporter.from_notebook_node(nb)
+    _check_self_contained(page)
+    return page
+
+
 #: Tagged PDF for accessibility (RGAA): structure tree, document language from ``<html lang>``, each image's
 #: alternative text (``/Alt``), title shown — WeasyPrint's PDF/UA-1 variant.
 PDF_VARIANT = "pdf/ua-1"

@@ -12,6 +12,7 @@ the package. BLAS threads are pinned when the package is imported (:mod:`iae_imp
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from IPython.display import HTML, Image, Markdown, display
@@ -22,6 +23,8 @@ from ..data.selection import is_fictional, select_perimeter
 from . import charts
 from .html import escape_markdown, plain_text
 
+#: A dollar sign not preceded by a backslash (the LaTeX delimiter of Jupyter's Markdown).
+_UNESCAPED_DOLLAR = re.compile(r"(?<!\\)\$")
 FICTIONAL_BANNER = "> **Données fictives** : jeu de démonstration généré, aucune personne réelle."
 INVALID_DATA = "**Les données ne peuvent pas être utilisées.** Chaque problème est listé ci-dessous."
 
@@ -49,8 +52,10 @@ def open_dataset(donnees: str, structure: str | None = None, sites: Sequence[str
 
 def show(markdown: str) -> None:
     """A paragraph of the project's Markdown: user strings in it must already be escaped by
-    :func:`~iae_impact.report.html.escape_markdown` (use :func:`say` for a plain sentence)."""
-    display(Markdown(markdown))
+    :func:`~iae_impact.report.html.escape_markdown` (use :func:`say` for a plain sentence). The project writes
+    no mathematics: every ``$`` not yet escaped is escaped, so that « 1 794 $ … 2 626 $ » (an amount in
+    dollars) is not read as a LaTeX formula by JupyterLab or nbconvert."""
+    display(Markdown(_UNESCAPED_DOLLAR.sub(r"\\$", markdown)))
 
 
 def say(text: str) -> None:

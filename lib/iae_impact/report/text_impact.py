@@ -7,6 +7,7 @@ import pandas as pd
 
 from ..analysis.impact import Diagnostics, ImpactResult
 from ..base import fr
+from ..rules.secrecy import DEFAULT_THRESHOLD
 from .html import escape_markdown
 
 #: French labels of the estimators, for tables and sentences.
@@ -101,14 +102,20 @@ def _points_interval(low: float, high: float) -> str:
     return f"[{_points(low)} ; {_points(high)}]"
 
 
-def describe_groups(structure: str | None, n_treated: int, n_control: int, dropped: int) -> str:
+def secret_count(n: int, seuil: int = DEFAULT_THRESHOLD) -> str:
+    """A count as a notebook shows it: « moins de 5 » for 1 to ``seuil - 1`` persons (secret statistique)."""
+    return f"moins de {fr.format_number(seuil)}" if 0 < n < seuil else fr.format_number(n)
+
+
+def describe_groups(structure: str | None, n_treated: int, n_control: int, dropped: int,
+                    seuil: int = DEFAULT_THRESHOLD) -> str:
     """Who is compared: the treated with a follow-up, the comparison group, the rows left out (Markdown;
-    the structure's name escaped)."""
+    the structure's name escaped; counts below ``seuil`` said « moins de 5 »)."""
     where = escape_markdown(structure) if structure else "toutes les structures"
     return (f"Périmètre : **{where}**. Personnes sorties d'un parcours salarié avec le "
-            f"suivi de l'emploi à 6 mois : {fr.format_number(n_treated)} ; personnes orientées non embauchées "
-            f"(groupe de comparaison) : {fr.format_number(n_control)}. Lignes écartées faute de profil complet : "
-            f"{fr.format_number(dropped)}.")
+            f"suivi de l'emploi à 6 mois : {secret_count(n_treated, seuil)} ; personnes orientées non embauchées "
+            f"(groupe de comparaison) : {secret_count(n_control, seuil)}. Lignes écartées faute de profil complet : "
+            f"{secret_count(dropped, seuil)}.")
 
 
 IMPACT_HEADING = ("## Impact estimé sur l'emploi à 6 mois\n\n"
@@ -117,16 +124,23 @@ IMPACT_HEADING = ("## Impact estimé sur l'emploi à 6 mois\n\n"
 
 
 def describe_outcomes_only(n_treated: int, n_control: int, rate: float | None, low: float | None,
-                           high: float | None, minimum: int) -> str:
-    """Without a comparison group large enough: the employment rate of the exits, said to be an outcome."""
+                           high: float | None, minimum: int, seuil: int = DEFAULT_THRESHOLD) -> str:
+    """Without a comparison group large enough: the employment rate of the exits, said to be an outcome; counts
+    below ``seuil`` said « moins de 5 », and no rate on fewer than ``seuil`` persons (secret statistique)."""
+    if not n_treated:
+        result = "Aucune sortie suivie sur ce périmètre."
+    elif n_treated < seuil:
+        result = (f"Taux d'emploi 6 mois après la sortie : non publié (moins de {fr.format_number(seuil)} "
+                  "personnes suivies, secret statistique).")
+    else:
+        result = (f"Taux d'emploi 6 mois après la sortie : **{fr.format_rate(rate)}** "
+                  f"(IC 95 % {fr.format_interval(low, high)}, {fr.format_number(n_treated)} personnes).")
     return ("## Résultats, sans groupe de comparaison\n\n"
-            f"Le groupe de comparaison compte {fr.format_number(n_control)} personne(s) et les sorties suivies "
-            f"{fr.format_number(n_treated)} : il en faut au moins {minimum} de chaque côté. "
+            f"Le groupe de comparaison compte {secret_count(n_control, seuil)} personne(s) et les sorties suivies "
+            f"{secret_count(n_treated, seuil)} : il en faut au moins {minimum} de chaque côté. "
             "**Sans groupe de comparaison, aucun impact ne peut être estimé** : le taux d'emploi à 6 mois "
             "ci-dessous décrit les personnes sorties, il ne dit pas ce qu'elles seraient devenues sans le parcours.\n\n"
-            + (f"Taux d'emploi 6 mois après la sortie : **{fr.format_rate(rate)}** "
-               f"(IC 95 % {fr.format_interval(low, high)}, {fr.format_number(n_treated)} personnes)."
-               if n_treated else "Aucune sortie suivie sur ce périmètre."))
+            + result)
 
 
 def describe_estimates(rate_treated: float, rate_control: float, naive: float, aipw: ImpactResult) -> str:

@@ -431,13 +431,43 @@ def money_section(figures: MoneyFigures, structure: str | None, sites: list[str]
     return result
 
 
+#: How each scenario's amount is rounded in notebook 05's table: as the bounds of the brief's range
+#: (:func:`eur_range`: the low one down, the high one up), so that the table and the sentences give one range.
+_SCENARIO_ROUNDING = {"bas": "down", "central": "nearest", "haut": "up"}
+
+
 def scenario_table(section: dict) -> pd.DataFrame:
     """The scenarios of a money section (notebook 05): persons counted, RSA no longer paid, contributions, per
-    scenario, French-formatted (the two amounts side by side, never added)."""
+    scenario, French-formatted (the two amounts side by side, never added); the low and high amounts rounded as
+    the bounds of the brief's sentence (:func:`eur_range`), so that both show the same range."""
     if section.get("personnes_emploi") is None:
         return pd.DataFrame({"Scénario": [], "Personnes en emploi": [], "RSA non versé (dépense évitée)": [],
                              "Cotisations (recette nouvelle)": []})
     return pd.DataFrame([{"Scénario": s, "Personnes en emploi": format_number(section["personnes_emploi"][s], 1),
-                          "RSA non versé (dépense évitée)": format_eur(section["rsa_evite_eur"][s]),
-                          "Cotisations (recette nouvelle)": format_eur(section["cotisations_eur"][s])}
+                          "RSA non versé (dépense évitée)": format_eur(section["rsa_evite_eur"][s],
+                                                                       _SCENARIO_ROUNDING[s]),
+                          "Cotisations (recette nouvelle)": format_eur(section["cotisations_eur"][s],
+                                                                       _SCENARIO_ROUNDING[s])}
                          for s in SCENARIOS])
+
+
+def cost_table(sections: dict[str, dict | None]) -> pd.DataFrame:
+    """Notebook 05's « coût public par résultat »: one row per structure, the ranges of its brief's money
+    section (:func:`~iae_impact.report.context.brief_money`), written as the brief writes them (:func:`eur_range`)."""
+    rows = []
+    for name, section in sections.items():
+        if section is None:
+            continue
+
+        def amount(key: str, sec: dict = section) -> str:
+            value = sec.get(key)
+            return "non publié" if value is None else eur_range(value["bas"], value["haut"], "de")
+
+        rows.append({"Structure": name, "Année": str(section["annee"]), "Aide au poste": amount("aide_au_poste_eur"),
+                     "Financement public connu": amount("total_public_eur"),
+                     "Personnes": format_number(section["personnes"]),
+                     "ETP": format_number(section["etp"], 1),
+                     "Sorties dynamiques": format_number(section["sorties_dynamiques"]),
+                     "Par personne": amount("par_personne_eur"), "Par ETP": amount("par_etp_eur"),
+                     "Par sortie dynamique": amount("par_sortie_dynamique_eur")})
+    return pd.DataFrame(rows)

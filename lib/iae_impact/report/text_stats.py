@@ -3,6 +3,8 @@ risk-adjusted comparison, trends, a perimeter against its expected rate."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
@@ -10,6 +12,8 @@ from ..analysis.stats import MIN_N
 from ..base import fr
 
 OUTCOME_LABELS = {"sortie_dynamique": "le taux de sorties dynamiques", "emploi_durable": "le taux d'emploi durable"}
+#: The outcome in a table's « Issue » column.
+OUTCOME_NAMES = {"sortie_dynamique": "sorties dynamiques", "emploi_durable": "emploi durable"}
 #: Why a trend could not be estimated (``raison`` of :func:`~iae_impact.analysis.stats.trend_odds_ratio`).
 TREND_REASONS = {
     "aucune_sortie": "aucune sortie examinée : pas de tendance calculable.",
@@ -121,8 +125,9 @@ def describe_trend(trend: dict, subject: str | None = None) -> str:
     if not np.isfinite(trend.get("odds_ratio", np.nan)):
         return f"{span}, {subject} : {trend_note(trend) or 'pas de tendance calculable.'}"
     where = "à site égal, " if trend.get("site_effects") else ""
-    detail = (f"rapport de cotes annuel {_ratio_text(trend['odds_ratio'], trend['ci_low'], trend['ci_high'])}, "
-              f"{fr.format_number(trend['n'])} sorties")
+    count = "effectif non publié (secret statistique)" if trend.get("n") is None else \
+        f"{fr.format_number(trend['n'])} sorties"
+    detail = f"rapport de cotes annuel {_ratio_text(trend['odds_ratio'], trend['ci_low'], trend['ci_high'])}, {count}"
     if trend["ci_low"] > 1:
         return f"{span}, {subject} augmente : {where}la cote est multipliée par {fr.format_number(trend['odds_ratio'], 2)} chaque année ({detail})."
     if trend["ci_high"] < 1:
@@ -234,6 +239,7 @@ def trends_display(trends: dict) -> pd.DataFrame:
         "p_value": "p_valeur", "n": "sorties", "first_year": "de", "last_year": "a", "site_effects": "effet_site"})
     table["periode"] = [f"{d}-{a}" if d is not None else "" for d, a in zip(table["de"], table["a"], strict=True)]
     table["effet_site"] = table["effet_site"].map({True: "oui", False: "non"})
+    table["issue"] = table["issue"].map(lambda o: OUTCOME_NAMES.get(o, o))
     table["note"] = table["note"].fillna("")
     return fr.format_frame(table[["perimetre", "issue", "periode", "sorties", "effet_site", "rapport_de_cotes",
                                   "ic_bas", "ic_haut", "p_valeur", "note"]],
@@ -270,3 +276,11 @@ def comparison_record(comparison: pd.DataFrame) -> dict:
         "hors_limites_998": comparison.loc[comparison["funnel_998"] != 0, "site"].tolist(),
         "sans_comparaison": comparison.loc[comparison["no_comparator"], "site"].tolist(),
     }
+
+
+def pooled_masked_sentence(sites: Sequence[str], seuil: int) -> str:
+    """Why some sites have no figure « toutes années réunies » (secret statistique)."""
+    names = ", ".join(sites)
+    return (f"Chiffres toutes années réunies non publiés pour {names} : avec les cellules annuelles publiées, ils "
+            f"permettraient de retrouver une cellule masquée (moins de {seuil} sorties ; secret statistique). "
+            "Ces sites restent dans les tests et le modèle, qui ne publient aucun effectif par site.")

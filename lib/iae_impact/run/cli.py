@@ -8,8 +8,11 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+import yaml
+
 from ..analysis.release import linked_suppression
-from ..base.outputs import atomic_directory, write_json, write_table
+from ..base.errors import ParametresInvalides
+from ..base.outputs import atomic_directory, write_atomic_text, write_json, write_table
 from ..base.paths import REPORTS_DIR, resolve, user_path
 from ..data.demo import write_demo
 from ..data.ingest import read_dataset
@@ -21,11 +24,9 @@ from ..rules.exits import default_exit_rule, exit_rule, exit_rule_variants
 from ..rules.secrecy import DEFAULT_THRESHOLD
 from .batch import DEFAULT_CONFIG, run_notes
 from .notes_config import weak_threshold_message
+from .params import notebook_model, output_folder, validate_parameters
 from .runner import run_notebook
 
-#: The data of the notebooks when none is given: the demo, named as the project names it (a notebook's
-#: parameters are taken from the project's root).
-DEFAULT_NOTEBOOK_DATA = "data/demo/fictif"
 #: Standard tables written by ``indicateurs``: file stem -> grouping columns.
 STANDARD_TABLES = {
     "indicateurs_ensemble": [],
@@ -110,23 +111,70 @@ def cmd_carnets(args: argparse.Namespace) -> int:
     from papermill.exceptions import PapermillExecutionError  # papermill is loaded only to run notebooks
 
     names = args.noms or ["01_donnees", "02_indicateurs"]
-    donnees = str(user_path(args.donnees)) if args.donnees else DEFAULT_NOTEBOOK_DATA
-    out = _out(args.out, "carnets")
-    sortie = str(out) if args.out else "reports/carnets"  # the project's folder, named as the project names it
+    runs = carnets_runs(names, args)  # every notebook's parameters checked before any runs
     failed = 0
-    for i, name in enumerate(names, start=1):
+    for i, (name, parameters, out) in enumerate(runs, start=1):
         start = time.perf_counter()
-        _say(f"[{i}/{len(names)}] exécution du carnet {name}…")
+        _say(f"[{i}/{len(runs)}] exécution du carnet {name}…")
         try:
-            path = run_notebook(name, {"donnees": donnees, "sortie": sortie}, out)
+            path = run_notebook(name, parameters, out)
         except PapermillExecutionError as exc:
             failed += 1
             _say(f"      échec à la cellule {exc.exec_count} : {exc.ename} : {exc.evalue}")
             continue
-        _say(f"      {path} ({time.perf_counter() - start:.1f} s)")
+        if args.html:
+            from ..report.export import notebook_page  # nbconvert is loaded only to export
+
+            write_atomic_text(path.with_suffix(".html"), notebook_page(path))
+        _say(f"      {path}{' (et sa page HTML)' if args.html else ''} ({time.perf_counter() - start:.1f} s)")
     if failed:
         _say(f"{failed} carnet(s) en échec sur {len(names)}.")
     return 1 if failed else 0
+
+
+def carnets_runs(names: Sequence[str], args: argparse.Namespace) -> list[tuple[str, dict, Path]]:
+    """``(notebook, parameters, output folder)`` of each notebook of ``iae-impact carnets``, validated.
+
+    ``-p NOM VALEUR`` and ``-y YAML`` (papermill's conventions; text read as the notebook reads it) give each
+    notebook the parameters it declares; a name no chosen notebook declares is refused. Without ``--out``, a
+    notebook run with its default parameters writes into ``reports/carnets`` (``10_note_elus``:
+    ``reports/carnets/note``), any other run into a sub-folder named from its parameters; the executed
+    notebook goes beside its summaries. ParametresInvalides (exit 2) before anything runs.
+    """
+    given = carnets_parameters(args.parametre or [], args.yaml or [])
+    if args.donnees:
+        given["donnees"] = str(user_path(args.donnees))
+    models = {name: notebook_model(name) for name in names}
+    unknown = sorted(set(given) - {f for m in models.values() for f in m.model_fields})
+    if unknown:
+        known = sorted({f for m in models.values() for f in m.model_fields} - {"sortie"})
+        raise ParametresInvalides(f"paramètre(s) inconnu(s) de {', '.join(names)} : {', '.join(unknown)} "
+                                  f"(connus : {', '.join(known)})")
+    runs = []
+    for name, model in models.items():
+        values = {k: v for k, v in given.items() if k in model.model_fields}
+        if args.out:
+            values["sortie"] = str(user_path(args.out))
+        validated = validate_parameters(name, values)
+        folder = output_folder(validated)
+        runs.append((name, {**values, "sortie": folder}, resolve(folder)))
+    return runs
+
+
+def carnets_parameters(pairs: Sequence[Sequence[str]], documents: Sequence[str]) -> dict:
+    """``-y`` YAML documents (mappings), then ``-p`` pairs (the last value of a name wins, as in papermill)."""
+    values: dict = {}
+    for text in documents:
+        try:
+            loaded = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise ParametresInvalides(f"-y : YAML illisible ({exc.problem or exc})") from None
+        if not isinstance(loaded, dict):
+            raise ParametresInvalides(f"-y : un dictionnaire YAML est attendu (ex. : -y 'annees: [2023, 2024]'), "
+                                      f"pas « {text} »")
+        values.update({str(k): v for k, v in loaded.items()})
+    values.update({name: value for name, value in pairs})
+    return values
 
 
 def cmd_notes(args: argparse.Namespace) -> int:
@@ -212,7 +260,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("carnets", help="exécute les carnets paramétrés (papermill)")
     p.add_argument("noms", nargs="*", help="carnets à exécuter (défaut : 01_donnees 02_indicateurs)")
     p.add_argument("--donnees", default=None, help="données (défaut : la démonstration fictive du projet)")
-    p.add_argument("--out", default=None, help="dossier de sortie (défaut : reports/carnets du projet)")
+    p.add_argument("--out", default=None, help="dossier de sortie (défaut : reports/carnets du projet, ou un "
+                   "sous-dossier nommé d'après les paramètres quand ils ne sont pas ceux par défaut)")
+    p.add_argument("-p", "--parametre", nargs=2, action="append", metavar=("NOM", "VALEUR"),
+                   help="paramètre d'un carnet, comme papermill (ex. : -p annees '[2023, 2024]' ; répétable)")
+    p.add_argument("-y", "--yaml", action="append", metavar="YAML",
+                   help="paramètres en YAML, comme papermill (ex. : -y 'annees: [2023, 2024]')")
+    p.add_argument("--html", action="store_true",
+                   help="écrit aussi chaque carnet exécuté en page HTML autonome (code compris, rien chargé "
+                        "d'Internet : lisible hors ligne)")
     p.set_defaults(func=cmd_carnets)
     return parser
 

@@ -1,13 +1,34 @@
-"""Notebook parameters, validated by pydantic before papermill runs anything.
+"""Notebook parameters, validated by pydantic before anything is read.
 
-Papermill only warns on unknown parameter names and never checks types: every
-notebook has a model here, and the runner refuses parameters the model rejects.
+Papermill only warns on unknown parameter names and never checks types: every notebook has a model
+here. The runner and ``iae-impact carnets`` refuse parameters the model rejects, and each notebook checks
+its own parameters in the cell right after its ``parameters`` cell (:func:`check_notebook_parameters`),
+so that JupyterLab, papermill and nbval get the same French message.
+
+Text is read the way papermill's users write it (:func:`coerce_text`): ``-p annees '[2023, 2024]'``
+passes a string, read as YAML into ``[2023, 2024]``; a single year where a list is expected becomes a
+list of one.
+
+A run whose parameters differ from the defaults and whose ``sortie`` is the default writes into a
+sub-folder named from its parameters (:func:`output_folder`): the shared summaries of the default run
+are never overwritten by a parameterised one.
 """
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+import hashlib
+import json
+import re
+import types
+import typing
+import unicodedata
+from collections.abc import Mapping
+from pathlib import Path
 
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from ..base.errors import ParametresInvalides
 from ..base.paths import resolve
 from ..rules.calendar import YEAR_MAX, YEAR_MIN
 from ..rules.exits import exit_rule
@@ -21,6 +42,14 @@ class NotebookParameters(BaseModel):
 
     donnees: str = Field("data/demo/fictif", description="Classeur XLSX ou dossier de CSV (chemin depuis la racine).")
     sortie: str = Field("reports/carnets", description="Dossier des résumés JSON et tableaux produits.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _read_text(cls, values: object) -> object:
+        if not isinstance(values, Mapping):
+            return values
+        fields = cls.model_fields
+        return {k: coerce_text(fields[k].annotation, v) if k in fields else v for k, v in values.items()}
 
     @field_validator("donnees")
     @classmethod
@@ -76,14 +105,18 @@ class Destinataire(BaseModel):
 class NoteParameters(NotebookParameters):
     """``10_note_elus``: the two-page brief for one perimeter, year and addressee."""
 
+    # The defaults make the demonstration brief (the notebook's own parameters cell): the notebook runs alone,
+    # from JupyterLab or ``iae-impact carnets 10_note_elus``; ``iae-impact notes`` always gives every value.
     sortie: str = Field("reports/carnets/note", description="Dossier où écrire resume.json.")
     contexte: str | None = Field(None, description="Dossier préparé par « iae-impact notes » (calcul unique).")
-    id_note: str = Field("note", pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$", description="Identifiant de la note.")
-    annee: int = Field(..., ge=YEAR_MIN, le=YEAR_MAX, description="Année du bilan.")
-    structure: str | None = Field(None, description="Structure (toutes si vide).")
+    id_note: str = Field("amie-2024", pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$", description="Identifiant de la note.")
+    annee: int = Field(2024, ge=YEAR_MIN, le=YEAR_MAX, description="Année du bilan.")
+    structure: str | None = Field("AMIE (fictif)", description="Structure (toutes si vide).")
     sites: list[str] | None = Field(None, description="Sites du périmètre (territoire = plusieurs sites).")
-    destinataire: Destinataire
-    demandes: list[str] = Field(..., min_length=1, description="Demandes de la structure, une par ligne.")
+    destinataire: Destinataire = Field(Destinataire(nom="Christophe Bex", qualite="Député de la Haute-Garonne"),
+                                       description="Destinataire : nom (facultatif) et qualité.")
+    demandes: list[str] = Field(["Renforcer les moyens de l'IAE, formation comprise."], min_length=1,
+                                description="Demandes de la structure, une par ligne.")
     seuil_secret: int = Field(DEFAULT_THRESHOLD, ge=1, le=100, description="Effectif minimal d'une cellule publiée.")
     regle: str | None = Field(None, description="Variante de la règle d'examen des sorties (regles_sortie.csv ; "
                                                 "défaut : la règle écrite).")
@@ -99,6 +132,7 @@ class ComparaisonsParameters(NotebookParameters):
 
     structure: str | None = Field(None, description="Structure retenue (toutes si vide).")
     annees: list[int] | None = Field(None, description="Années retenues (toutes si vide).")
+    seuil_secret: int = Field(DEFAULT_THRESHOLD, ge=1, le=100, description="Effectif minimal d'une cellule publiée.")
 
 
 class ImpactParameters(NotebookParameters):
@@ -107,6 +141,7 @@ class ImpactParameters(NotebookParameters):
     structure: str | None = Field(None, description="Structure retenue (toutes si vide).")
     annee: int = Field(2024, ge=YEAR_MIN, le=YEAR_MAX, description="Année des notes dont l'estimation est vérifiée.")
     benchmark_nsw: bool = Field(True, description="Reproduire la référence LaLonde / Dehejia–Wahba (NSW).")
+    seuil_secret: int = Field(DEFAULT_THRESHOLD, ge=1, le=100, description="Effectif minimal d'une cellule publiée.")
 
 
 class ArgentPublicParameters(NotebookParameters):
@@ -129,28 +164,164 @@ NOTEBOOK_PARAMETERS: dict[str, type[NotebookParameters]] = {
 }
 
 
-def validate_parameters(notebook: str, values: dict) -> NotebookParameters:
-    """Validate ``values`` for ``notebook``; raises ValueError with a French message."""
+def notebook_model(notebook: str) -> type[NotebookParameters]:
+    """The parameter model of ``notebook``; ParametresInvalides naming the known notebooks."""
     try:
-        model = NOTEBOOK_PARAMETERS[notebook]
+        return NOTEBOOK_PARAMETERS[notebook]
     except KeyError:
-        raise ValueError(f"carnet inconnu : {notebook} (connus : {', '.join(NOTEBOOK_PARAMETERS)})") from None
+        raise ParametresInvalides(f"carnet inconnu : {notebook} (connus : {', '.join(sorted(NOTEBOOK_PARAMETERS))})"
+                                  ) from None
+
+
+def validate_parameters(notebook: str, values: Mapping) -> NotebookParameters:
+    """Validate ``values`` for ``notebook`` (text read by :func:`coerce_text`); raises
+    :class:`~iae_impact.base.errors.ParametresInvalides` (a ValueError) with one French message."""
+    model = notebook_model(notebook)
     try:
         return model(**values)
     except ValidationError as exc:
-        details = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'paramètres'} : {french_error(e)}" for e in exc.errors())
-        raise ValueError(f"paramètres invalides pour {notebook} — {details}") from None
+        details = "; ".join(f"{_where(e['loc'])} : {french_error(e)}" for e in exc.errors())
+        raise ParametresInvalides(f"paramètres invalides pour {notebook} — {details}") from None
+
+
+def _where(loc: tuple) -> str:
+    """``("annees", 1)`` -> « annees, élément 2 »; ``("destinataire", "qualite")`` -> « destinataire.qualite »."""
+    parts = [str(p) if isinstance(p, str) else f", élément {p + 1}" for p in loc]
+    return ".".join(parts).replace("., élément", ", élément") or "paramètres"
+
+
+def check_notebook_parameters(notebook: str, namespace: Mapping) -> dict:
+    """The cell after a notebook's ``parameters`` cell: its parameters read from ``namespace`` (the notebook's
+    ``globals()``), validated by the same model as the command line, text coerced, and ``sortie`` made the
+    run's own folder (:func:`output_folder`). Returns the values to put back into the notebook's namespace;
+    raises ParametresInvalides (one French line in the notebook) before anything is read."""
+    model = notebook_model(notebook)
+    validated = validate_parameters(notebook, {k: namespace[k] for k in model.model_fields if k in namespace})
+    return {**validated.model_dump(), "sortie": output_folder(validated)}
+
+
+def output_folder(parameters: NotebookParameters) -> str:
+    """Where a run writes: its ``sortie`` when given; with the default ``sortie``, the default folder for the
+    default parameters and, for other parameters, a sub-folder named from them (« annees-2023+2024 »), so
+    that a parameterised run never overwrites the summaries of the default one."""
+    fields = type(parameters).model_fields
+    default = fields["sortie"].default
+    if parameters.sortie != default:
+        return parameters.sortie
+    changed = non_default_parameters(parameters)
+    return f"{default}/{parameters_slug(changed)}" if changed else default
+
+
+def non_default_parameters(parameters: NotebookParameters) -> dict:
+    """The parameters other than ``sortie`` whose value is not the model's default (``donnees``: the same
+    folder or file, however it is written)."""
+    values = parameters.model_dump()
+    defaults = type(parameters).model_construct().model_dump()
+    changed = {}
+    for name, value in values.items():
+        if name == "sortie":
+            continue
+        if name == "donnees" and resolve(value).resolve() == resolve(defaults[name]).resolve():
+            continue
+        if value != defaults[name]:
+            changed[name] = value
+    return changed
+
+
+#: A folder named from parameters stays short: longer names are cut and end with a hash of the whole.
+SLUG_MAX_LENGTH = 60
+
+
+def parameters_slug(values: Mapping) -> str:
+    """A folder name from parameters: « annees-2023+2024_structure-amie-fictif » (ASCII, lower case); the data
+    by the name of their file or folder and a hash of their path; cut to :data:`SLUG_MAX_LENGTH` characters
+    plus a hash of the whole when longer."""
+    parts = []
+    for name, value in values.items():
+        text = _slug_value(Path(value).name if name == "donnees" else value)
+        if name == "donnees":
+            text += "-" + _digest(value)
+        parts.append(f"{name}-{text}" if text else name)
+    slug = "_".join(parts)
+    if len(slug) > SLUG_MAX_LENGTH:
+        slug = slug[:SLUG_MAX_LENGTH].rstrip("-_+") + "-" + _digest(json.dumps(dict(values), sort_keys=True, default=str))
+    return slug
+
+
+def _slug_value(value: object) -> str:
+    if isinstance(value, list | tuple):
+        return "+".join(_slug_value(v) for v in value)
+    if isinstance(value, dict):
+        return "+".join(_slug_value(v) for v in value.values() if v is not None)
+    ascii_text = unicodedata.normalize("NFKD", str(value)).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9.]+", "-", ascii_text.lower()).strip("-.")
+
+
+def _digest(text: object) -> str:
+    return hashlib.sha256(str(text).encode()).hexdigest()[:8]
+
+
+#: Text that means « no value » for a parameter that may be empty.
+_NONE_TEXTS = frozenset({"", "none", "null", "~"})
+
+
+def coerce_text(annotation: object, value: object) -> object:
+    """A parameter value as papermill's users write it, read for a field of type ``annotation``.
+
+    Text where the field takes no text (a number, a list, a yes/no, an addressee) is read as YAML
+    (« [2023, 2024] », « 2024 », « false », « {qualite: Maire} »); « None » is no value for a field that may
+    be empty; a single value where a list is expected becomes a list of one. Anything else is left to the
+    model, which says what is wrong.
+    """
+    kinds = _kinds(annotation)
+    if isinstance(value, str) and type(None) in kinds and value.strip().lower() in _NONE_TEXTS:
+        return None
+    if isinstance(value, str) and str not in kinds:
+        try:
+            value = yaml.safe_load(value)
+        except yaml.YAMLError:
+            return value
+    if list in kinds and value is not None and not isinstance(value, list | tuple):
+        return [value]
+    return value
+
+
+def _kinds(annotation: object) -> set:
+    """The outer types a field accepts: ``list[int] | None`` -> {list, NoneType}."""
+    args = typing.get_args(annotation) if isinstance(annotation, types.UnionType) or \
+        typing.get_origin(annotation) is typing.Union else (annotation,)
+    return {typing.get_origin(a) or a for a in args}
+
+
+#: French words for pydantic's error types (the rest: see :func:`french_error`).
+_FRENCH_TYPES = {
+    "int": "nombre entier attendu", "float": "nombre attendu", "bool": "True ou False attendu",
+    "list": "liste attendue (ex. : [2023, 2024])", "string": "texte attendu",
+    "model": "dictionnaire attendu (ex. : {qualite: Maire de Narbonne})",
+    "dict": "dictionnaire attendu",
+}
 
 
 def french_error(error: dict, unknown: str = "paramètre inconnu") -> str:
     """One pydantic validation error in French (``unknown``: the word for a name the model does not know)."""
-    kind = error["type"]
+    kind, ctx = error["type"], error.get("ctx") or {}
     if kind == "missing":
         return "champ obligatoire manquant"
     if kind == "extra_forbidden":
         return unknown
     if kind == "value_error":
         return str(error["msg"]).removeprefix("Value error, ")
+    bounds = {"greater_than_equal": f"au moins {ctx.get('ge')}", "less_than_equal": f"au plus {ctx.get('le')}",
+              "greater_than": f"plus de {ctx.get('gt')}", "less_than": f"moins de {ctx.get('lt')}",
+              "too_short": f"au moins {ctx.get('min_length')} élément(s)",
+              "too_long": f"au plus {ctx.get('max_length')} élément(s)",
+              "string_too_short": "texte vide", "string_pattern_mismatch": "lettres sans accent, chiffres, « - » "
+                                                                             "et « _ » seulement"}
+    if kind in bounds:
+        return f"{bounds[kind]} ({error.get('input')!r} donné)"
+    for prefix, words in _FRENCH_TYPES.items():
+        if kind.startswith(prefix + "_") and kind.endswith(("_type", "_parsing", "_from_float", "_fraction")):
+            return f"{words} ({error.get('input')!r} donné)"
     if kind.endswith("_type") or kind.endswith("_parsing"):
         return f"type incorrect ({error.get('input')!r})"
     return str(error["msg"])
