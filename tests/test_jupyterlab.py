@@ -37,10 +37,9 @@ NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
 DRAWS = re.compile(r"\bplt\.|\bcharts\.(plot|funnel)|show_figure|_figure\(")
 TOKEN = "iae-impact-test-jupyterlab"
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
-#: JupyterLab settings of the session (in its temporary settings folder): the notebook's kernel starts without
-#: asking, no news toast over the page.
+#: JupyterLab settings of the session (in its temporary settings folder): JupyterLab's defaults, but no news
+#: fetched from the Internet and no toast asking about it over the page.
 SETTINGS = {
-    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"autoStartDefaultKernel": True},
     "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false",
                                                                         "checkForUpdates": False},
 }
