@@ -116,7 +116,8 @@ def lab(tmp_path_factory):
     for name, values in SETTINGS.items():
         (home / "settings" / name).parent.mkdir(parents=True, exist_ok=True)
         (home / "settings" / name).write_text(json.dumps(values), encoding="utf-8")
-    env = {**os.environ, "JUPYTERLAB_SETTINGS_DIR": str(home / "settings"),
+    shell = {k: v for k, v in os.environ.items() if not k.endswith("_NUM_THREADS")}  # as a researcher's shell
+    env = {**shell, "JUPYTERLAB_SETTINGS_DIR": str(home / "settings"),
            "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"), "JUPYTER_CONFIG_DIR": str(home / "config"),
            "JUPYTER_RUNTIME_DIR": str(home / "runtime"), "JUPYTER_DATA_DIR": str(home / "data"),
            "IPYTHONDIR": str(home / "ipython")}
@@ -227,14 +228,15 @@ def _remove_new_checkpoints(notebooks: list[Path], existed: set[Path]) -> None:
 
 
 def test_an_exploration_keeps_its_outputs_and_its_warning_and_error_boxes_are_seen(browser, lab):  # noqa: F811
-    """The other side: a notebook of notebooks/explorations/ is saved with its outputs; and this JupyterLab shows a
-    warning and an error where the test above looks for them."""
+    """The other side: a notebook of notebooks/explorations/ is saved with its outputs; this JupyterLab shows a
+    warning and an error where the test above looks for them; its kernels have one BLAS thread."""
     import nbformat
 
     created = not EXPLORATIONS_DIR.exists()
     EXPLORATIONS_DIR.mkdir(exist_ok=True)
     path = EXPLORATIONS_DIR / f"essai-test-{os.getpid()}.ipynb"
-    cells = ['import warnings\n\nwarnings.warn("attention", FutureWarning)',
+    cells = ['import os\n\nprint(os.environ.get("OMP_NUM_THREADS"), os.environ.get("OPENBLAS_NUM_THREADS"))',
+             'import warnings\n\nwarnings.warn("attention", FutureWarning)',
              "import matplotlib.pyplot as plt\n\nplt.plot([1, 2, 3]);", "1 / 0"]
     nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells],
                                             metadata={"kernelspec": KERNELSPEC}), path)
@@ -250,7 +252,8 @@ def test_an_exploration_keeps_its_outputs_and_its_warning_and_error_boxes_are_se
     assert len(seen["stderr"]) == 2
     assert "FutureWarning" in seen["stderr"][0] and "ZeroDivisionError" in seen["stderr"][1]
     assert len(seen["images"]) == 1 and seen["images"][0]["ok"]
-    assert [c.execution_count for c in saved.cells] == [1, 2, 3]
-    assert [o.output_type for o in saved.cells[0].outputs] == ["stream"]
-    assert "image/png" in saved.cells[1].outputs[-1].data
-    assert saved.cells[2].outputs[0].output_type == "error"
+    assert [c.execution_count for c in saved.cells] == [1, 2, 3, 4]
+    assert saved.cells[0].outputs[0].text == "1 1\n"  # BLAS pinned by the project's config, before any import
+    assert [(o.output_type, o.name) for o in saved.cells[1].outputs] == [("stream", "stderr")]
+    assert "image/png" in saved.cells[2].outputs[-1].data
+    assert saved.cells[3].outputs[0].output_type == "error"
