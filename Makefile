@@ -49,9 +49,12 @@ bench: $(STAMP) ## Banc d'essai (issue 6) : mesures dans reports/bench/resultats
 	@$(BIN)/python -c "import duckdb, pyinstrument" 2>/dev/null || $(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	$(BIN)/python bench/run.py
 
-lab: $(STAMP) ## Ouvre JupyterLab (installe l'extra « lab » à la demande)
-	$(BIN)/python -m pip install --quiet -e '.[lab]'
-	$(BIN)/jupyter lab notebooks
+# The project's config (config/jupyterlab/) saves the notebooks of notebooks/ without outputs: git status stays
+# clean. notebooks/explorations/ (ignored by git) is the researcher's own: outputs kept.
+lab: $(STAMP) ## Ouvre JupyterLab (extra « lab » installé à la demande) ; vos carnets à vous : notebooks/explorations/
+	@$(BIN)/python -c "import jupyterlab" 2>/dev/null || $(BIN)/python -m pip install --quiet -e '.[lab]'
+	mkdir -p notebooks/explorations
+	$(BIN)/jupyter lab --config=config/jupyterlab/jupyter_server_config.py notebooks
 
 clean: ## Supprime les sorties générées (reports/)
 	find reports -mindepth 1 ! -name .gitkeep -exec rm -rf {} +

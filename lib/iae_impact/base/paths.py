@@ -19,6 +19,8 @@ TEMPLATES_DIR = PACKAGE_DIR / "report" / "templates"
 REFERENCE_DIR = PROJECT_ROOT / "data" / "reference"
 DEMO_DIR = PROJECT_ROOT / "data" / "demo" / "fictif"
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
+#: The researcher's own notebooks, opened by ``make lab`` beside the project's: ignored by git, saved with outputs.
+EXPLORATIONS_DIR = NOTEBOOKS_DIR / "explorations"
 REPORTS_DIR = PROJECT_ROOT / "reports"
 
 
