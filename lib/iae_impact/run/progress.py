@@ -62,11 +62,12 @@ class Progress:
         self.bar.update()
         if not self.terminal and not self.lines and self.count >= self._threshold():
             self._write(self.status())
-            while self.count >= self._threshold():
+            while self._next_log * LOG_STEP < 1 and self.count >= self._threshold():
                 self._next_log += 1
 
     def _threshold(self) -> int:
-        return min(self.total, math.ceil(self._next_log * LOG_STEP * self.total))
+        """The count at which the next progress line is due (the last one: the whole batch)."""
+        return min(self.total, math.ceil(round(self._next_log * LOG_STEP * self.total, 9)))
 
     def status(self) -> str:
         """« 120/300 notes (40 %), 2,4 notes/s, reste environ 1 min 15 s »."""
