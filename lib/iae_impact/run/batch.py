@@ -35,7 +35,7 @@ from .executors import make_executor, worker_count
 from .notes_config import NoteEntry, NotesConfig, load_config
 from .params import validate_parameters
 from .progress import Progress
-from .publish import OutputFolder, interrupt_deferred
+from .publish import OutputFolder, interrupt_deferred, single_interrupt
 from .runner import execute, publishable_notebook
 from .warm import NoyauIndisponible, close_kernels, execute_warm, kernel_for_this_thread, replace_kernel
 from .workarea import run_folder
@@ -235,8 +235,10 @@ def run_notes(config_path: str | Path = DEFAULT_CONFIG, out: str | Path = DEFAUL
     warm = None if noyaux_neufs else NOTEBOOK
     # The workers start right after the lock (a scheduler that cannot be reached fails there, before the data
     # are read): they warm up, kernels included, while the parent reads the data and computes the contexts.
+    # The work area is entered before them and left after they stopped: nothing writes there once it goes.
     try:
-        with target.locked(), make_executor(workers, scheduler, warm) if executor is None else _borrowed(executor) as pool:
+        with (single_interrupt(), target.locked(), run_folder() as work,
+              make_executor(workers, scheduler, warm) if executor is None else _borrowed(executor) as pool):
             say(f"{len(config.notes)} note(s) à produire ; lecture des données {config.donnees}…")
             dataset = read_dataset(config.donnees)  # once for the whole batch
             check_against_data(config, dataset)
@@ -253,10 +255,9 @@ def run_notes(config_path: str | Path = DEFAULT_CONFIG, out: str | Path = DEFAUL
                         "empreinte_donnees": dataset.empreinte, "versions": package_versions(),
                         "revision_git": git_revision(), "seuil_secret": config.seuil_secret,
                         "noyau_chaud": warm is not None}
-            with run_folder() as work:
-                target.prepare(ids)
-                results = _produce(config, release, run_info, work, pool, target, say)
-                target.write_index(_index_entries(config, results))
+            target.prepare(ids)
+            results = _produce(config, release, run_info, work, pool, target, say)
+            target.write_index(_index_entries(config, results))
     finally:
         close_kernels()  # those of this process's threads (a thread pool, an in-process Dask cluster)
     return results

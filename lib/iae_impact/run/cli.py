@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import time
 from collections.abc import Sequence
@@ -236,6 +237,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _say(f"Erreur : {exc}")
         return 2
     except KeyboardInterrupt:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the interpreter's exit short
         _say("Interrompu : aucun fichier partiel n'a été laissé.")
         return 130
 

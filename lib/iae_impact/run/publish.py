@@ -283,4 +283,27 @@ def interrupt_deferred() -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
         _HELD["signals"] = None
     if held:
+        if callable(previous):  # the handler in force (e.g. :func:`single_interrupt`'s) acts on it now
+            previous(signal.SIGINT, None)
         raise KeyboardInterrupt
+
+
+@contextmanager
+def single_interrupt() -> Iterator[None]:
+    """The first Ctrl-C (SIGINT) raises KeyboardInterrupt in the block as usual; any further one, while the
+    block cleans up on the way out (workers terminated, work area removed, lock released), is ignored, so
+    that the cleanup is never cut short. The previous handler is restored at the end. Only in the main
+    thread; elsewhere, a plain block."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def first(_signum, _frame) -> None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, first)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
