@@ -204,7 +204,7 @@ def _demo_copies(work: Path, copies: int) -> Path:
 
     data = yaml.safe_load((ROOT / "config" / "notes.yaml").read_text(encoding="utf-8"))
     data["notes"] = [{**n, "id": f"{n['id']}-{k}"} for k in range(1, copies + 1) for n in data["notes"]]
-    data["donnees"] = str(ROOT / data["donnees"])
+    data["donnees"] = str((ROOT / "config" / data["donnees"]).resolve())  # relative to the config's folder
     path = work / f"notes_x{copies}.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     return path
