@@ -4,7 +4,9 @@ One code path for every executor: a local process pool by default, or a Dask clu
 scheduler address is given, both used through the ``concurrent.futures`` interface
 (:mod:`.executors`). Working data (contexts with unmasked counts, briefs being built) live in the
 run's private folder (:mod:`.workarea`), never under ``--out``; the parent alone publishes into
-``--out`` (:mod:`.publish`), each brief at once, and only over what iae-impact wrote there.
+``--out`` (:mod:`.publish`), each brief at once, and only over what iae-impact wrote there. Each
+worker runs its briefs on one warm kernel (:mod:`.warm`) unless ``noyaux_neufs``; the progress shown
+depends on the batch's size and on the output being a terminal (:mod:`.progress`).
 """
 
 from __future__ import annotations
