@@ -13,8 +13,13 @@ Writes ``reports/bench/resultats.json`` and prints its keys:
   monthly hour rows, ``bench/generer_national.py``) with our code, against the same definitions as one
   DuckDB query (``bench/cube.sql``); each side in its own process (peak RSS from ``os.wait4``).
 - ``demo_notes_s``: wall time of ``make notes`` on the demo.
+- ``brief_marginal_vs_floor`` (issue 16): the median cost of one more brief in a warm batch (each demo brief
+  twice, ``--jobs 1``: one warm kernel; the worker's own time per brief, the first brief of the kernel left
+  out) / the papermill floor of ``brief_vs_floor`` (measured again when that part did not run). Also
+  recorded: the same marginal cost from wall times, (T(2 x demo) - T(demo)) / 8, and the fresh-kernel
+  per-brief time (``--noyaux-neufs``).
 
-Usage: ``python bench/run.py [--parties brief lot notes national] [--repetitions 3]``.
+Usage: ``python bench/run.py [--parties brief lot notes national marginal] [--repetitions 3]``.
 """
 
 from __future__ import annotations
@@ -39,7 +44,8 @@ OUT = ROOT / "reports" / "bench"
 sys.path.insert(0, str(HERE))
 
 TARGETS = {"brief_vs_floor": ("<=", 1.3), "batch_efficiency": (">=", 0.9), "national_vs_duckdb": ("<=", 1.5),
-           "national_identical": ("==", True), "national_peak_rss_gb": ("<=", 3.0), "demo_notes_s": ("<=", 60.0)}
+           "national_identical": ("==", True), "national_peak_rss_gb": ("<=", 3.0), "demo_notes_s": ("<=", 60.0),
+           "brief_marginal_vs_floor": ("<=", 0.35)}
 BRIEF = "10_note_elus"
 
 
@@ -187,6 +193,74 @@ def measure_batch(repetitions: int, work: Path, multiplier: int = 1) -> dict:
     return {"batch_efficiency": one / (cores * many), "jobs_1_s": times[1], f"jobs_{cores}_s": times[cores],
             "coeurs": cores, "somme_notes_jobs_1_s": briefs[1], f"somme_notes_jobs_{cores}_s": briefs[cores],
             "debut_premiere_note_jobs_1_s": first[1], f"debut_premiere_note_jobs_{cores}_s": first[cores]}
+
+
+# --------------------------------------------------------------------------- one more brief, warm (issue 16)
+
+
+def _demo_copies(work: Path, copies: int) -> Path:
+    """config/notes.yaml with each brief ``copies`` times under its own id (a larger batch, same briefs)."""
+    import yaml
+
+    data = yaml.safe_load((ROOT / "config" / "notes.yaml").read_text(encoding="utf-8"))
+    data["notes"] = [{**n, "id": f"{n['id']}-{k}"} for k in range(1, copies + 1) for n in data["notes"]]
+    data["donnees"] = str((ROOT / "config" / data["donnees"]).resolve())  # relative to the config's folder
+    path = work / f"notes_x{copies}.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def measure_marginal(repetitions: int, work: Path, floors: list[float] | None = None) -> dict:
+    """``brief_marginal_vs_floor``: see the module's docstring. ``floors``: the floor's times of the ``brief``
+    part when it ran (else measured here)."""
+    from iae_impact.run.batch import run_notes
+
+    work.mkdir(parents=True, exist_ok=True)
+    if not floors:
+        floors = measure_brief(repetitions, work / "plancher")["plancher_s"]
+    configs = {1: _demo_copies(work, 1), 2: _demo_copies(work, 2)}
+    walls: dict[int, list[float]] = {1: [], 2: []}
+    warm_briefs: list[float] = []
+    fresh_briefs: list[float] = []
+    for i in range(repetitions):
+        for copies in (1, 2):
+            wait_for_quiet(10)
+            start = time.perf_counter()
+            results = run_notes(configs[copies], work / f"chaud_x{copies}_{i}", jobs=1, say=lambda _m: None)
+            walls[copies].append(time.perf_counter() - start)
+            if not all(r.ok for r in results):
+                raise RuntimeError(f"notes en échec : {[r.id for r in results if not r.ok]}")
+            if copies == 2:  # one kernel ran them in turn: the first one pays for the first reset only
+                by_start = sorted(results, key=lambda r: r.debut)
+                warm_briefs += [r.secondes for r in by_start[1:]]
+        wait_for_quiet(10)
+        results = run_notes(configs[1], work / f"neufs_{i}", jobs=1, noyaux_neufs=True, say=lambda _m: None)
+        fresh_briefs += [r.secondes for r in results]
+        say(f"  lot x1 {walls[1][-1]:.1f} s, lot x2 {walls[2][-1]:.1f} s ; note chaude (médiane) "
+            f"{statistics.median(warm_briefs):.2f} s, note sur noyau neuf {statistics.median(fresh_briefs):.2f} s")
+    floor = statistics.median(floors)
+    marginal = statistics.median(warm_briefs)
+    per_brief_wall = (statistics.median(walls[2]) - statistics.median(walls[1])) / len(fresh_briefs) * repetitions
+    return {"brief_marginal_vs_floor": marginal / floor,
+            "marginal": {"note_chaude_mediane_s": marginal, "plancher_mediane_s": floor, "plancher_s": floors,
+                         "notes_chaudes_s": warm_briefs, "notes_noyau_neuf_s": fresh_briefs,
+                         "note_noyau_neuf_mediane_s": statistics.median(fresh_briefs),
+                         "lot_x1_s": walls[1], "lot_x2_s": walls[2],
+                         "note_de_plus_par_les_durees_totales_s": per_brief_wall,
+                         "rapport_par_les_durees_totales": per_brief_wall / floor}}
+
+
+def run_marginal(args: argparse.Namespace, results: dict, work: Path, load, save) -> None:
+    """The ``marginal`` part of :func:`main`, when asked for."""
+    if "marginal" not in args.parties:
+        return
+    load("marginal")
+    say("Une note de plus dans un lot à noyau chaud, contre le plancher…")
+    detail = measure_marginal(args.repetitions, work / "marginal",
+                              results.get("brief", {}).get("plancher_s") if "brief" in args.parties else None)
+    results["brief_marginal_vs_floor"] = detail.pop("brief_marginal_vs_floor")
+    results.update(detail)
+    save()
 
 
 # --------------------------------------------------------------------------- make notes
@@ -338,8 +412,8 @@ def _verdict(key: str, value) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Banc d'essai de l'issue 6 : mesures dans reports/bench/resultats.json")
-    parser.add_argument("--parties", nargs="+", default=["brief", "lot", "notes", "national"],
-                        choices=["brief", "lot", "notes", "national"])
+    parser.add_argument("--parties", nargs="+", default=["brief", "lot", "notes", "national", "marginal"],
+                        choices=["brief", "lot", "notes", "national", "marginal"])
     parser.add_argument("--repetitions", type=int, default=3)
     parser.add_argument("--repetitions-lot", type=int, default=3)
     parser.add_argument("--multiplier-lot", type=int, default=1,
@@ -402,6 +476,7 @@ def main(argv: list[str] | None = None) -> int:
             results.update({k: detail[k] for k in ("national_vs_duckdb", "national_identical",
                                                    "national_peak_rss_gb")})
             results["national"] = detail["national"]
+        run_marginal(args, results, work, load, save)
     load("fin")
     save()
     for key in TARGETS:

@@ -247,7 +247,7 @@ def test_jobs_must_be_at_least_one(tmp_path, capsys, jobs):
 def test_never_more_workers_than_briefs(tmp_path, monkeypatch):
     started = []
 
-    def no_pool(jobs, scheduler):
+    def no_pool(jobs, scheduler, warm=None):
         started.append(jobs)
         raise RuntimeError("arrêt du test")
 

@@ -4,7 +4,9 @@ One code path for every executor: a local process pool by default, or a Dask clu
 scheduler address is given, both used through the ``concurrent.futures`` interface
 (:mod:`.executors`). Working data (contexts with unmasked counts, briefs being built) live in the
 run's private folder (:mod:`.workarea`), never under ``--out``; the parent alone publishes into
-``--out`` (:mod:`.publish`), each brief at once, and only over what iae-impact wrote there.
+``--out`` (:mod:`.publish`), each brief at once, and only over what iae-impact wrote there. Each
+worker runs its briefs on one warm kernel (:mod:`.warm`) unless ``noyaux_neufs``; the progress shown
+depends on the batch's size and on the output being a terminal (:mod:`.progress`).
 """
 
 from __future__ import annotations
@@ -13,10 +15,9 @@ import datetime as dt
 import platform
 import shutil
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import Executor, Future, as_completed
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -35,8 +36,10 @@ from ..report.text_disclosure import nested_warning
 from .executors import make_executor, worker_count
 from .notes_config import NoteEntry, NotesConfig, load_config
 from .params import validate_parameters
-from .publish import OutputFolder, interrupt_deferred
+from .progress import Progress
+from .publish import OutputFolder, interrupt_deferred, single_interrupt
 from .runner import execute, publishable_notebook
+from .warm import NoyauIndisponible, close_kernels, execute_warm, kernel_for_this_thread, replace_kernel
 from .workarea import run_folder
 
 NOTEBOOK = "10_note_elus"
@@ -57,6 +60,14 @@ class NoteResult:
     message: str = ""
     pages: int | None = None
     debut: float = 0.0  # time.time() when the worker started the brief (timelines of a batch)
+
+
+class RepriseEchouee(Exception):
+    """A brief whose warm kernel died or timed out, failed again on a new kernel."""
+
+    def __init__(self, cause: BaseException) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
 
 
 class NoteTropLongue(Exception):
@@ -100,6 +111,10 @@ def _failure_message(exc: BaseException) -> str:
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
     from papermill.exceptions import PapermillExecutionError
 
+    if isinstance(exc, RepriseEchouee):
+        return _failure_message(exc.cause) + " (la note a été relancée une fois sur un nouveau noyau)"
+    if isinstance(exc, NoyauIndisponible):
+        return f"noyau du carnet indisponible : {exc}"
     if isinstance(exc, PapermillExecutionError):
         return f"cellule {exc.exec_count} : {exc.ename} : {exc.evalue}"
     if isinstance(exc, DeadKernelError):
@@ -115,12 +130,14 @@ def _failure_message(exc: BaseException) -> str:
     return f"{type(exc).__name__} : {exc}"
 
 
-def render_note(parameters: dict, published: dict, built_dir: str, run_info: dict) -> NoteResult:
+def render_note(parameters: dict, published: dict, built_dir: str, run_info: dict,
+                noyau_chaud: bool = True) -> NoteResult:
     """Execute one brief into ``built_dir`` (in the run's work area), export HTML and PDF, write run.json.
 
     Runs in a worker process (pool or Dask): only plain arguments, everything imported here. The
     parent publishes the folder. ``published``: the parameters as the brief records them, without
-    any private path. On failure ``built_dir`` is removed.
+    any private path. On failure ``built_dir`` is removed. ``noyau_chaud``: on the worker's warm kernel
+    (:mod:`.warm`), else in a kernel of its own.
     """
     start, began = time.perf_counter(), time.time()
     built = Path(built_dir)
@@ -128,7 +145,7 @@ def render_note(parameters: dict, published: dict, built_dir: str, run_info: dic
     try:
         validated = validate_parameters(NOTEBOOK, parameters)
         notebook = built / "note.ipynb"
-        execute(NOTEBOOK, validated.model_dump(), notebook, timeout=KERNEL_TIMEOUT_S)
+        _execute(validated.model_dump(), notebook, noyau_chaud)
         publishable_notebook(notebook, NOTEBOOK, published, _private_paths(parameters, published))
         page = notebook_to_html(notebook, title=run_info["titre"])
         write_atomic_text(built / "note.html", page)
@@ -143,6 +160,24 @@ def render_note(parameters: dict, published: dict, built_dir: str, run_info: dic
         if isinstance(exc, KeyboardInterrupt):
             raise
         return NoteResult(note_id, False, time.perf_counter() - start, _failure_message(exc), debut=began)
+
+
+def _execute(parameters: dict, notebook: Path, warm: bool) -> None:
+    """The brief's notebook, in a fresh kernel or on this worker's warm kernel. A warm kernel that dies,
+    times out or cannot be reset is replaced and the brief run once more on the new one."""
+    if not warm:
+        execute(NOTEBOOK, parameters, notebook, timeout=KERNEL_TIMEOUT_S)
+        return
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+    for attempt in (1, 2):
+        try:
+            execute_warm(NOTEBOOK, parameters, notebook, kernel_for_this_thread(NOTEBOOK), KERNEL_TIMEOUT_S)
+            return
+        except (DeadKernelError, CellTimeoutError, NoyauIndisponible) as exc:
+            replace_kernel()
+            if attempt == 2:
+                raise RepriseEchouee(exc) from exc
 
 
 def _private_paths(parameters: dict, published: dict) -> dict[str, str]:
@@ -184,11 +219,14 @@ def check_against_data(config: NotesConfig, dataset: Dataset) -> None:
 
 def run_notes(config_path: str | Path = DEFAULT_CONFIG, out: str | Path = DEFAULT_OUT, jobs: int | None = None,
               scheduler: str | None = None, say: Callable[[str], None] = print,
-              executor: Executor | None = None, remplacer: bool = False) -> list[NoteResult]:
+              executor: Executor | None = None, remplacer: bool = False,
+              noyaux_neufs: bool = False) -> list[NoteResult]:
     """Run every brief of the configuration; returns one result per brief (failures included).
 
     Checked before anything runs: the configuration, what ``out`` holds (only what iae-impact wrote is
-    replaced, unless ``remplacer``), the perimeters and years against the data, ``jobs``.
+    replaced, unless ``remplacer``), ``jobs``, then, holding ``out``'s lock (a second run on it is refused at
+    once), the perimeters and years against the data. Each worker keeps one warm kernel for its briefs
+    (:mod:`.warm`) unless ``noyaux_neufs`` (one fresh kernel per brief).
     """
     config = load_config(config_path)
     ids = [n.id for n in config.notes]
@@ -196,39 +234,54 @@ def run_notes(config_path: str | Path = DEFAULT_CONFIG, out: str | Path = DEFAUL
     for replaced in target.check(ids):
         say(f"remplacé (--remplacer) : {replaced}")
     workers = worker_count(jobs, len(config.notes))
-    # The workers start first (a scheduler that cannot be reached fails here, before the data are read):
-    # they warm up while the parent reads the data and computes the contexts.
-    with make_executor(workers, scheduler) if executor is None else _borrowed(executor) as pool:
-        say(f"{len(config.notes)} note(s) à produire ; lecture des données {config.donnees}…")
-        dataset = read_dataset(config.donnees)  # once for the whole batch
-        check_against_data(config, dataset)
-        # What every brief shares, computed once, with the masks of the whole release (briefs and standard
-        # tables linked)
-        release = ReleaseInputs.of(dataset, seuil=config.seuil_secret,
-                                   briefs=[(n.structure, n.sites, n.annee) for n in config.notes],
-                                   regle=config.regle_sorties)
-        perimeters = {n.id: (n.structure, n.sites) for n in config.notes}
-        for warning in nested_warning(nested_perimeters(release.masks, perimeters)):
-            say(warning)
-        run_info = {"genere_le": dt.datetime.now().isoformat(timespec="seconds"),
-                    "donnees": shown_path(config.donnees), "empreintes_donnees": dataset.empreintes,
-                    "empreinte_donnees": dataset.empreinte, "versions": package_versions(),
-                    "revision_git": git_revision(), "seuil_secret": config.seuil_secret}
-        with run_folder() as work, target.claimed(ids):
+    warm = None if noyaux_neufs else NOTEBOOK
+    # The workers start right after the lock (a scheduler that cannot be reached fails there, before the data
+    # are read): they warm up, kernels included, while the parent reads the data and computes the contexts.
+    # The work area is entered before them and left after they stopped: nothing writes there once it goes.
+    try:
+        with (single_interrupt(), target.locked(), run_folder() as work,
+              make_executor(workers, scheduler, warm) if executor is None else _borrowed(executor) as pool):
+            say(f"{len(config.notes)} note(s) à produire ; lecture des données {config.donnees}…")
+            dataset = read_dataset(config.donnees)  # once for the whole batch
+            check_against_data(config, dataset)
+            # What every brief shares, computed once, with the masks of the whole release (briefs and standard
+            # tables linked)
+            release = ReleaseInputs.of(dataset, seuil=config.seuil_secret,
+                                       briefs=[(n.structure, n.sites, n.annee) for n in config.notes],
+                                       regle=config.regle_sorties)
+            perimeters = {n.id: (n.structure, n.sites) for n in config.notes}
+            for warning in nested_warning(nested_perimeters(release.masks, perimeters)):
+                say(warning)
+            run_info = {"genere_le": dt.datetime.now().isoformat(timespec="seconds"),
+                        "donnees": shown_path(config.donnees), "empreintes_donnees": dataset.empreintes,
+                        "empreinte_donnees": dataset.empreinte, "versions": package_versions(),
+                        "revision_git": git_revision(), "seuil_secret": config.seuil_secret,
+                        "noyau_chaud": warm is not None}
+            target.prepare(ids)
             results = _produce(config, release, run_info, work, pool, target, say)
             target.write_index(_index_entries(config, results))
+    finally:
+        close_kernels()  # those of this process's threads (a thread pool, an in-process Dask cluster)
     return results
 
 
 def _produce(config: NotesConfig, release: ReleaseInputs, run_info: dict, work: Path, pool: Executor,
              target: OutputFolder, say: Callable[[str], None]) -> list[NoteResult]:
-    """Submit each brief as soon as its context is saved (the parent's share overlaps the briefs), then
-    publish each one as it completes. An interruption stops everything: nothing more is published."""
+    """Submit each brief as soon as its context is saved (the parent's share overlaps the briefs), publish
+    each one as it completes (also while the later contexts are computed), and show the progress. An
+    interruption stops everything: nothing more is published."""
     results: list[NoteResult] = []
+    progress = Progress(len(config.notes), say)
 
     def done(res: NoteResult) -> None:
         results.append(res)
-        say(f"  {res.id} : " + (f"{res.secondes:.1f} s, {res.pages} page(s)" if res.ok else f"ÉCHEC — {res.message}"))
+        progress.done(f"  {res.id} : " + (f"{res.secondes:.1f} s, {res.pages} page(s)" if res.ok
+                                           else f"ÉCHEC — {res.message}"), res.ok)
+
+    def publish(finished: list[Future]) -> None:
+        for fut in finished:
+            with interrupt_deferred():  # a brief published is a brief reported
+                done(_published(_outcome(fut, futures.pop(fut)), work, target))
 
     futures: dict[Future, str] = {}
     try:
@@ -238,13 +291,15 @@ def _produce(config: NotesConfig, release: ReleaseInputs, run_info: dict, work: 
                 done(submitted)
             else:
                 futures[submitted] = n.id
-        for res in _completed(futures):
-            with interrupt_deferred():  # a brief published is a brief reported
-                done(_published(res, work, target))
+            publish([f for f in futures if f.done()])
+        while futures:
+            publish(list(wait(futures, return_when=FIRST_COMPLETED).done))
     except BaseException:
         for fut in futures:
             fut.cancel()
         raise
+    finally:
+        progress.close()
     order = {n.id: i for i, n in enumerate(config.notes)}
     return sorted(results, key=lambda r: order[r.id])
 
@@ -266,22 +321,18 @@ def _submit(pool: Executor, n: NoteEntry, config: NotesConfig, release: ReleaseI
     parameters = {**common, "donnees": config.donnees, "contexte": str(context), "sortie": str(built)}
     published = {**common, "donnees": run_info["donnees"], "contexte": None, "sortie": "."}
     try:
-        return pool.submit(render_note, parameters, published, str(built), {**run_info, "titre": n.titre or _title(n)})
+        return pool.submit(render_note, parameters, published, str(built), {**run_info, "titre": n.titre or _title(n)},
+                           run_info["noyau_chaud"])
     except BrokenProcessPool as exc:  # a worker was killed (out of memory): the pool takes nothing more
         return NoteResult(n.id, False, 0.0, _failure_message(exc), debut=time.time())
 
 
-def _completed(futures: dict[Future, str]) -> Iterator[NoteResult]:
-    """Each brief's result as it completes; a worker lost on the way (killed, out of memory) fails its brief."""
-    from tqdm import tqdm
-
-    with tqdm(total=len(futures), desc="Notes", unit="note", file=sys.stderr, disable=not sys.stderr.isatty()) as bar:
-        for fut in as_completed(futures):
-            bar.update()
-            try:
-                yield fut.result()
-            except Exception as exc:  # noqa: BLE001 - reported as the brief's failure
-                yield NoteResult(futures[fut], False, 0.0, _failure_message(exc))
+def _outcome(fut: Future, note_id: str) -> NoteResult:
+    """A finished brief's result; a worker lost on the way (killed, out of memory) fails its brief."""
+    try:
+        return fut.result()
+    except Exception as exc:  # noqa: BLE001 - reported as the brief's failure
+        return NoteResult(note_id, False, 0.0, _failure_message(exc))
 
 
 def _published(res: NoteResult, work: Path, target: OutputFolder) -> NoteResult:

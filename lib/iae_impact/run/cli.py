@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import time
 from collections.abc import Sequence
@@ -181,10 +182,13 @@ def cmd_notes(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     config = user_path(args.config) if args.config else resolve(DEFAULT_CONFIG)
     out = _out(args.out, "notes")
-    results = run_notes(config, out, jobs=args.jobs, scheduler=args.scheduler, say=_say, remplacer=args.remplacer)
+    results = run_notes(config, out, jobs=args.jobs, scheduler=args.scheduler, say=_say, remplacer=args.remplacer,
+                        noyaux_neufs=args.noyaux_neufs)
     failed = [r for r in results if not r.ok]
     _say(f"{len(results) - len(failed)} note(s) produite(s) sur {len(results)} en "
          f"{time.perf_counter() - start:.1f} s ; index : {out / 'index.html'}")
+    if failed:  # the table of failures, last, whatever the size of the batch
+        _say(f"Notes en échec ({len(failed)}) :")
     for r in failed:
         _say(f"  ÉCHEC {r.id} — {r.message}")
     return 1 if failed else 0
@@ -255,6 +259,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--remplacer", action="store_true",
                    help="remplace les dossiers de notes et index.html de --out même s'ils n'ont pas été écrits par "
                         "iae-impact (les autres fichiers ne sont jamais touchés)")
+    p.add_argument("--noyaux-neufs", action="store_true",
+                   help="un noyau neuf par note (plus lent) au lieu d'un noyau gardé chaud par processus, remis à "
+                        "zéro avant chaque note")
     p.set_defaults(func=cmd_notes)
 
     p = sub.add_parser("carnets", help="exécute les carnets paramétrés (papermill)")
@@ -286,6 +293,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _say(f"Erreur : {exc}")
         return 2
     except KeyboardInterrupt:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the interpreter's exit short
         _say("Interrompu : aucun fichier partiel n'a été laissé.")
         return 130
 

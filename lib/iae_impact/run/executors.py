@@ -22,6 +22,7 @@ from pathlib import Path
 
 from ..report.export import html_to_pdf, notebook_to_html
 from .runner import kill_kernels
+from .warm import replace_kernel, start_kernel
 
 #: How long to wait for a Dask scheduler before saying it cannot be reached.
 SCHEDULER_TIMEOUT_S = 10
@@ -37,8 +38,12 @@ def worker_count(jobs: int | None, notes: int) -> int:
 
 
 @contextmanager
-def make_executor(jobs: int, scheduler: str | None) -> Iterator[Executor]:
-    """A local process pool, or the executor of a Dask cluster; stopped at once if the block fails."""
+def make_executor(jobs: int, scheduler: str | None, warm: str | None = None) -> Iterator[Executor]:
+    """A local process pool, or the executor of a Dask cluster; stopped at once if the block fails.
+
+    ``warm``: the notebook whose kernel each local worker starts and keeps warm during its warm-up (a Dask
+    worker starts its own with its first brief).
+    """
     if scheduler:
         client = _connect(scheduler)
         try:
@@ -46,7 +51,8 @@ def make_executor(jobs: int, scheduler: str | None) -> Iterator[Executor]:
         finally:
             client.close()
         return
-    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(os.getpid(),))
+    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker,
+                               initargs=(os.getpid(), warm))
     try:
         pool.submit(os.getpid)  # starts the workers now: they warm up while the parent prepares the briefs
         yield pool
@@ -79,13 +85,13 @@ def terminate(pool: ProcessPoolExecutor) -> None:
         process.join(timeout=5)
 
 
-def _start_worker(parent: int) -> None:
+def _start_worker(parent: int, warm: str | None = None) -> None:
     """Pool initializer: the parent decides on Ctrl-C, SIGTERM stops the worker and its kernel at once,
     the worker follows its parent, then the warm-up."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _stop_worker)
     threading.Thread(target=_follow_parent, args=(parent,), name="suit-le-parent", daemon=True).start()
-    _warm_up()
+    _warm_up(warm)
 
 
 def _stop_worker(*_signal) -> None:
@@ -99,15 +105,22 @@ def _follow_parent(parent: int) -> None:
     _stop_worker()
 
 
-def _warm_up() -> None:
+def _warm_up(warm: str | None = None) -> None:
     """Load what a brief's export needs (papermill, nbconvert, WeasyPrint and its fonts, about 1.5 s)
-    while the parent computes the contexts, rather than on each worker's first brief.
+    while the parent computes the contexts, rather than on each worker's first brief; with ``warm``, start
+    the worker's kernel first, so that its imports (about 3 s) run meanwhile too.
 
     A warm-up only: whatever fails here fails again, and is reported, in the brief itself.
     """
     import nbformat
     import papermill  # noqa: F401 - loaded for the first brief
 
+    kernel = None
+    if warm:
+        try:
+            kernel = start_kernel(warm)
+        except Exception:  # noqa: BLE001 - see the docstring: the first brief starts one
+            kernel = None
     try:
         with tempfile.TemporaryDirectory(prefix="iae-prechauffage-") as tmp:
             notebook = Path(tmp) / "prechauffage.ipynb"
@@ -115,3 +128,8 @@ def _warm_up() -> None:
             html_to_pdf(notebook_to_html(notebook, title="Préchauffage"), Path(tmp) / "prechauffage.pdf")
     except Exception:  # noqa: BLE001, S110 - see the docstring
         pass
+    if kernel is not None:
+        try:
+            kernel.ready()  # its imports done: the first brief only resets it
+        except Exception:  # noqa: BLE001 - see the docstring
+            replace_kernel()

@@ -7,8 +7,8 @@ every file it holds, unchanged; ``index.html`` only when it carries the tag; a f
 empty is written into only when it has its marker. Otherwise the run refuses before doing anything,
 unless ``--remplacer`` (then those note folders and ``index.html`` are replaced, and nothing else).
 
-Lock. A run holds a POSIX lock on ``.iae-impact-verrou`` (which names its process) from its first
-write to its last: a second run on the same folder is refused, naming the first. The system
+Lock. A run holds a POSIX lock on ``.iae-impact-verrou`` (which names its process) from before it reads
+the data to its last write: a second run on the same folder is refused at once, naming the first. The system
 releases the lock of a killed process; the file is removed at the end of a run.
 
 Publication. A brief built in the work area is moved into the folder under a hidden name
@@ -87,19 +87,40 @@ class OutputFolder:
     @contextmanager
     def claimed(self, note_ids: Iterable[str]) -> Iterator[OutputFolder]:
         """Hold the folder for a run: created if needed, locked, checked again, leftovers removed, marked."""
+        with self.locked():
+            self.prepare(note_ids)
+            yield self
+
+    @contextmanager
+    def locked(self) -> Iterator[OutputFolder]:
+        """Only the lock (created if needed), taken before a run's expensive work so that a second run is
+        refused at once; nothing else is written. A folder created here and left empty is removed."""
+        created = not self.path.exists()
         with disk_full_as_error(self.path):
             self.path.mkdir(parents=True, exist_ok=True)
-        lock = _lock(self.path / LOCK)
         try:
-            self.check(note_ids)
-            self._remove_leftovers()
-            if not (self.path / MARKER).is_file():
-                write_json(self.path / MARKER, {"ecrit_par": WRITER, "version": __version__})
+            lock = _lock(self.path / LOCK)
+        except BaseException:
+            if created:
+                with suppress(OSError):
+                    self.path.rmdir()
+            raise
+        try:
             yield self
         finally:
             with suppress(OSError):
                 os.unlink(self.path / LOCK)
             os.close(lock)
+            if created:
+                with suppress(OSError):
+                    self.path.rmdir()  # only when empty: a run that wrote nothing leaves nothing
+
+    def prepare(self, note_ids: Iterable[str]) -> None:
+        """Under the lock, before the first write: checked again, leftovers removed, marked."""
+        self.check(note_ids)
+        self._remove_leftovers()
+        if not (self.path / MARKER).is_file():
+            write_json(self.path / MARKER, {"ecrit_par": WRITER, "version": __version__})
 
     def _remove_leftovers(self) -> None:
         for item in sorted(self.path.iterdir()):
@@ -262,4 +283,27 @@ def interrupt_deferred() -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
         _HELD["signals"] = None
     if held:
+        if callable(previous):  # the handler in force (e.g. :func:`single_interrupt`'s) acts on it now
+            previous(signal.SIGINT, None)
         raise KeyboardInterrupt
+
+
+@contextmanager
+def single_interrupt() -> Iterator[None]:
+    """The first Ctrl-C (SIGINT) raises KeyboardInterrupt in the block as usual; any further one, while the
+    block cleans up on the way out (workers terminated, work area removed, lock released), is ignored, so
+    that the cleanup is never cut short. The previous handler is restored at the end. Only in the main
+    thread; elsewhere, a plain block."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def first(_signum, _frame) -> None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, first)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)

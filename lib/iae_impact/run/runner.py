@@ -1,7 +1,7 @@
 """Run parametrised notebooks with papermill: parameters validated first, outputs written atomically.
 
-Every kernel a process starts here is known to it (:func:`kill_kernels`): a batch worker told to stop
-kills its kernel at once instead of letting it finish its cell.
+Every kernel a process starts here, or keeps warm (:mod:`.warm`), is known to it (:func:`kill_kernels`): a
+batch worker told to stop kills its kernel at once instead of letting it finish its cell.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ _KERNELS: weakref.WeakSet = weakref.WeakSet()
 
 
 @cache
-def _tracked_kernel_manager() -> type:
+def tracked_kernel_manager() -> type:
     """jupyter_client's asynchronous kernel manager (nbclient's default), registering each instance."""
     from jupyter_client import AsyncKernelManager  # heavy: loaded only to run a notebook
 
@@ -55,13 +55,18 @@ def kill_kernels() -> None:
             process.kill()
 
 
+def notebook_path(name: str) -> Path:
+    """``notebooks/<name>.ipynb`` of the project."""
+    return NOTEBOOKS_DIR / f"{name}.ipynb"
+
+
 def execute(name: str, parameters: dict, output: Path, timeout: int | None = None) -> Path:
-    """Run ``notebooks/<name>.ipynb`` with already validated ``parameters`` into ``output``."""
+    """Run ``notebooks/<name>.ipynb`` with already validated ``parameters`` into ``output``, in a fresh kernel."""
     import papermill
 
     pin_blas_threads()
     papermill.execute_notebook(
-        str(NOTEBOOKS_DIR / f"{name}.ipynb"),
+        str(notebook_path(name)),
         str(output),
         parameters=parameters,
         cwd=str(PROJECT_ROOT),
@@ -69,7 +74,7 @@ def execute(name: str, parameters: dict, output: Path, timeout: int | None = Non
         kernel_name="python3",
         execution_timeout=timeout,
         extra_arguments=KERNEL_ARGUMENTS,
-        kernel_manager_class=_tracked_kernel_manager(),
+        kernel_manager_class=tracked_kernel_manager(),
     )
     return Path(output)
 
