@@ -255,3 +255,21 @@ def test_the_batch_reads_the_data_once_and_runs_the_generated_briefs(tmp_path, m
         batch.run_notes(config, tmp_path / "out", jobs=8, say=said.append)
     assert started == [5] and len(reads) == 1
     assert any("pas de note pour 2 site(s) : Carcassonne-Berriac, Lézignan-Corbières" in s for s in said)
+
+
+def test_the_comparison_shared_by_a_release_is_each_brief_s_own(network):
+    """perimeter_vs_expected with the release's cache gives, for every structure, what it gives alone."""
+    from iae_impact.analysis.indicators import examined_exits
+    from iae_impact.analysis.stats import perimeter_vs_expected
+
+    _, ds = network
+    exits = examined_exits(ds)
+    cache: dict = {}
+    structures = sorted(ds.parcours["structure"].unique())
+    compared = 0
+    for structure in structures:
+        shared = perimeter_vs_expected(exits, 2024, structure=structure, cache=cache)
+        alone = perimeter_vs_expected(exits, 2024, structure=structure)
+        assert shared == alone, structure
+        compared += shared is not None
+    assert compared >= 3 and len(cache) < compared  # computed once per dispositif set

@@ -342,7 +342,7 @@ def homogeneity_test(table) -> dict:
 
 
 def perimeter_vs_expected(exits: pd.DataFrame | Dataset, annee: int, structure: str | None = None,
-                          sites: Sequence[str] | None = None) -> dict | None:
+                          sites: Sequence[str] | None = None, cache: dict | None = None) -> dict | None:
     """For a brief: does the perimeter do better or worse than expected, given who it employs?
 
     ``exits``: :func:`~iae_impact.analysis.indicators.examined_exits` of the whole dataset (computed once
@@ -357,7 +357,9 @@ def perimeter_vs_expected(exits: pd.DataFrame | Dataset, annee: int, structure: 
     per-site comparison, records, for :func:`funnel_figure` with ``highlight`` = the perimeter's
     sites). None when fewer than ``MIN_N`` examined exits of the perimeter remain in the window (a
     perimeter alone in its dispositif has nothing to compare with: its expected rate would be its
-    own), or when no profile covariate is usable.
+    own), or when no profile covariate is usable. ``cache``: a dict kept across the briefs of one release (the
+    same ``exits``): the per-site comparison, the same for every perimeter of the same dispositifs and window,
+    is then computed once.
     """
     if isinstance(exits, Dataset):
         exits = examined_exits(exits)
@@ -383,7 +385,12 @@ def perimeter_vs_expected(exits: pd.DataFrame | Dataset, annee: int, structure: 
     if not model["covariates"]:
         return None
     row = comparison.set_index("perimetre").loc["perimetre"]
-    by_site = risk_adjusted_comparison(pool, group="site")
+    key = ("par site", tuple(dispositifs), annee)
+    by_site = cache.get(key) if cache is not None else None
+    if by_site is None:
+        by_site = risk_adjusted_comparison(pool, group="site")
+        if cache is not None:
+            cache[key] = by_site
     perimeter_sites = sorted(pool.loc[inside, "site"].unique())
     groups = by_site.assign(in_perimeter=by_site["site"].isin(perimeter_sites))
     keep = ["n", "n_excluded", "observed", "expected", "observed_rate", "expected_rate", "oe_ratio", "oe_low",
