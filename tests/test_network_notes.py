@@ -273,3 +273,24 @@ def test_the_comparison_shared_by_a_release_is_each_brief_s_own(network):
         assert shared == alone, structure
         compared += shared is not None
     assert compared >= 3 and len(cache) < compared  # computed once per dispositif set
+
+
+def test_the_bench_network_config_gives_one_brief_per_structure(tmp_path, monkeypatch):
+    """bench/generer_reseau.py writes data, notes.yaml and destinataires.csv that the batch reads as a network."""
+    import generer_reseau
+
+    monkeypatch.setattr(generer_reseau, "CACHE", tmp_path)
+    folder = generer_reseau.network(seed=4, n_structures=9, say=lambda _m: None)
+    config = load_config(folder / "notes.yaml")
+    ds = read_dataset(config.donnees)
+    expanded, _ = expand_notes(config, ds)
+    active = {s for s in ds.parcours["structure"].unique() if 2024 in perimeter_years(ds, s, None)}
+    assert {n.structure for n in expanded.notes} == active and len(active) >= 8
+    first = min(active)
+    sites = ds.sites.set_index("site")["circonscription"]
+    for n in expanded.notes:
+        site = ds.parcours.loc[ds.parcours["structure"].eq(n.structure), "site"].iloc[0]
+        assert n.destinataire.qualite == f"Député de la circonscription {sites[site]}"
+        assert n.demandes[-1] == ("Financer un second site." if n.structure == first else generer_reseau.DEMANDES[-1])
+    assert ds.parcours["dispositif"].nunique() == 4
+    assert (ds.parcours.groupby("structure")["site"].nunique() > 1).sum() == 3  # a third of 9
