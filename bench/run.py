@@ -16,7 +16,8 @@ Writes ``reports/bench/resultats.json`` and prints its keys:
 - ``network_briefs_s``, ``network_peak_rss_gb``, ``network_batch_efficiency``, ``network_dask_vs_pool`` (issue 16):
   a fictional network of 300 structures (``bench/generer_reseau.py``: one brief per structure from a ``generer``
   rule and an addressee table), run with ``--jobs N`` (N = cores) in its own process (wall time; peak memory:
-  the largest sum of the resident memory of that process and all its descendants, sampled every 0.2 s), with
+  the largest sum of the resident memory of that process and all its descendants, sampled every 0.2 s; on
+  Dask, of this process's tree, which holds the cluster's workers), with
   ``--jobs 1`` (efficiency T(1) / (N x T(N)), as for the demo batch), and through ``--scheduler`` on a local
   Dask cluster of N single-threaded worker processes (ratio of its time to the process pool's).
 
@@ -346,9 +347,12 @@ def _network_batch(config: Path, out: Path, jobs: int, scheduler: str | None = N
     peak = [0]
     done = threading.Event()
 
+    # On a Dask cluster the workers are this process's children, not the batch's: the whole tree is sampled.
+    root = os.getpid() if scheduler else process.pid
+
     def sample() -> None:
         while not done.wait(0.2):
-            peak[0] = max(peak[0], _tree_rss(process.pid))
+            peak[0] = max(peak[0], _tree_rss(root))
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
