@@ -294,3 +294,14 @@ def test_the_bench_network_config_gives_one_brief_per_structure(tmp_path, monkey
         assert n.demandes[-1] == ("Financer un second site." if n.structure == first else generer_reseau.DEMANDES[-1])
     assert ds.parcours["dispositif"].nunique() == 4
     assert (ds.parcours.groupby("structure")["site"].nunique() > 1).sum() == 3  # a third of 9
+
+
+def test_a_rule_that_needs_the_sites_sheet_says_so(tmp_path, demo):
+    """The demo's sites sheet has no circonscription: a rule per circonscription, or addressed by it, says so."""
+    for rule in ({"par": "circonscription"}, {"par": "site", "destinataires": "deputes.csv",
+                                               "destinataire_selon": "circonscription"}):
+        config = load_config(_write(tmp_path, {"generer": [{"annee": 2024, "destinataire_defaut": {"qualite": "X"},
+                                                            "demandes": ["D."], **rule}]},
+                                    {"deputes.csv": "circonscription;qualite\n11-01;Député\n"}))
+        with pytest.raises(ValueError, match="demande l'onglet « sites » avec sa colonne circonscription remplie"):
+            expand_notes(config, demo)

@@ -90,10 +90,11 @@ def _perimeters(gen: NoteGenerator, dataset: Dataset) -> tuple[list[_Perimeter],
     return out, notes
 
 
-def _sites_sheet(dataset: Dataset, column: str) -> pd.DataFrame:
+def _sites_sheet(dataset: Dataset, column: str, why: str | None = None) -> pd.DataFrame:
     sites = dataset.sites
-    if sites is None or column not in sites.columns:
-        raise ValueError(f"une note par {column} demande l'onglet « sites » avec sa colonne {column}")
+    if sites is None or column not in sites.columns or not sites[column].notna().any():
+        raise ValueError(f"{why or f'une note par {column}'} demande l'onglet « sites » avec sa colonne {column} "
+                         "remplie")
     return sites.drop_duplicates("site")
 
 
@@ -129,7 +130,7 @@ def _addressee_values(gen: NoteGenerator, dataset: Dataset, per: _Perimeter) -> 
     p = dataset.parcours.loc[per.rows]
     if gen.key in ("structure", "site"):
         return sorted(p[gen.key].unique())
-    sites = _sites_sheet(dataset, gen.key)
+    sites = _sites_sheet(dataset, gen.key, f"le destinataire selon la {gen.key}")
     return sorted(p["site"].map(sites.set_index("site")[gen.key]).dropna().unique())
 
 
