@@ -93,7 +93,46 @@ def _with_nulls(rng: np.random.Generator, values: np.ndarray, share: float) -> p
     return pa.array(values, mask=mask)
 
 
-def generate(folder: Path, seed: int = DEFAULT_SEED, n_parcours: int = N_PARCOURS) -> dict:
+def network_counts(n_structures: int) -> dict[str, int]:
+    """Structures per dispositif for a network of ``n_structures``: the national mix (DARES 2018), each
+    dispositif at least once, the largest remainders rounded up."""
+    total = sum(DISPOSITIFS[d][0] for d in DISPOSITIFS)
+    exact = {d: n_structures * DISPOSITIFS[d][0] / total for d in DISPOSITIFS}
+    counts = {d: max(1, int(v)) for d, v in exact.items()}
+    for d in sorted(exact, key=lambda d: exact[d] - int(exact[d]), reverse=True):
+        if sum(counts.values()) >= n_structures:
+            break
+        counts[d] += 1
+    return counts
+
+
+#: Départements of a fictional regional network and their circonscriptions (codes as the sites sheet gives them).
+NETWORK_DEPARTEMENTS = {"11": 3, "30": 6, "31": 10, "34": 9, "66": 4}
+
+
+def _sites_sheet(rng: np.random.Generator, site_names: np.ndarray) -> pa.Table:
+    """Where each site of a network is: a département, one of its circonscriptions and a commune of it (about
+    one commune for every three sites: several sites may share a commune)."""
+    deps = np.array(list(NETWORK_DEPARTEMENTS))
+    dep = deps[rng.integers(0, len(deps), len(site_names))]
+    circ_no = np.array([rng.integers(1, NETWORK_DEPARTEMENTS[d] + 1) for d in dep])
+    circ = np.char.add(np.char.add(dep, "-"), np.char.zfill(circ_no.astype("U2"), 2))
+    commune_no = rng.integers(1, max(2, len(site_names) // 3) + 1, len(site_names))
+    code = np.char.add(dep, np.char.zfill(commune_no.astype("U3"), 3))
+    commune = np.char.add(np.char.add("Commune ", code), " (fictif)")
+    return pa.table({"site": pa.array(site_names.astype(object), pa.string()),
+                     "commune": pa.array(commune.astype(object), pa.string()),
+                     "code_commune": pa.array(code.astype(object), pa.string()),
+                     "departement": pa.array(dep.astype(object), pa.string()),
+                     "circonscription": pa.array(circ.astype(object), pa.string())})
+
+
+def generate(folder: Path, seed: int = DEFAULT_SEED, n_parcours: int = N_PARCOURS,
+             structures: dict[str, int] | None = None, multi_sites: float | None = None) -> dict:
+    """Write the dataset into ``folder``. ``structures`` (structures per dispositif; default: the national
+    counts) and ``multi_sites`` (the share of structures with several sites; default: Poisson extra sites,
+    more in ACI and AI) make a network (``bench/generer_reseau.py``); a network also gets a ``sites``
+    sheet (commune, département, circonscription). The defaults draw exactly the national file."""
     rng = np.random.default_rng(seed)
     motifs = pd.read_csv(REFERENCE / "motifs_sortie.csv", dtype=str, keep_default_na=False)
     levels = pd.read_csv(REFERENCE / "niveaux_formation.csv", dtype=str, keep_default_na=False)
@@ -101,10 +140,14 @@ def generate(folder: Path, seed: int = DEFAULT_SEED, n_parcours: int = N_PARCOUR
 
     # -- structures and sites: sizes are skewed (lognormal), ACI and AI often have several sites
     names = list(DISPOSITIFS)
-    n_struct = np.array([DISPOSITIFS[d][0] for d in names])
+    n_struct = np.array([structures.get(d, 0) if structures else DISPOSITIFS[d][0] for d in names])
     struct_disp = np.repeat(np.arange(len(names)), n_struct)
     n_structures = len(struct_disp)
-    extra_sites = rng.poisson(np.where(np.isin(struct_disp, [0, 1]), 0.6, 0.25))
+    if multi_sites is None:
+        extra_sites = rng.poisson(np.where(np.isin(struct_disp, [0, 1]), 0.6, 0.25))
+    else:  # exactly this share of the structures has 2 to 4 sites
+        several = rng.permutation(n_structures) < round(multi_sites * n_structures)
+        extra_sites = np.where(several, rng.integers(1, 4, n_structures), 0)
     n_sites = 1 + extra_sites
     site_struct = np.repeat(np.arange(n_structures), n_sites)
     site_rank = np.arange(len(site_struct)) - np.repeat(np.cumsum(n_sites) - n_sites, n_sites)
@@ -113,7 +156,7 @@ def generate(folder: Path, seed: int = DEFAULT_SEED, n_parcours: int = N_PARCOUR
     structure_names = np.char.add(structure_names, " (fictif)")
 
     # -- parcours: dispositif mix, then a structure (size-weighted) and one of its sites
-    share = np.array([DISPOSITIFS[d][1] for d in names])
+    share = np.array([DISPOSITIFS[d][1] for d in names]) * (n_struct > 0)
     disp = rng.choice(len(names), size=n_parcours, p=share / share.sum())
     weight = rng.lognormal(0.0, 0.9, n_structures)
     struct = np.empty(n_parcours, dtype=np.int64)
@@ -232,6 +275,8 @@ def generate(folder: Path, seed: int = DEFAULT_SEED, n_parcours: int = N_PARCOUR
     tmp = folder.with_name(folder.name + ".tmp")
     tmp.mkdir(parents=True, exist_ok=True)
     pq.write_table(parcours, tmp / "parcours.parquet", compression="zstd")
+    if structures is not None:
+        pq.write_table(_sites_sheet(rng, site_names), tmp / "sites.parquet", compression="zstd")
     pq.write_table(heures, tmp / "heures.parquet", compression="zstd")
     description = {
         "graine": seed, "version": GENERATOR_VERSION, "parcours": parcours.num_rows, "heures": heures.num_rows,

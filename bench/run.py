@@ -18,8 +18,16 @@ Writes ``reports/bench/resultats.json`` and prints its keys:
   out) / the papermill floor of ``brief_vs_floor`` (measured again when that part did not run). Also
   recorded: the same marginal cost from wall times, (T(2 x demo) - T(demo)) / 8, and the fresh-kernel
   per-brief time (``--noyaux-neufs``).
+- ``network_briefs_s``, ``network_peak_rss_gb``, ``network_batch_efficiency``, ``network_dask_vs_pool`` (issue 16):
+  a fictional network of 300 structures (``bench/generer_reseau.py``: one brief per structure from a ``generer``
+  rule and an addressee table), run with ``--jobs N`` (N = cores) in its own process (wall time; peak memory:
+  the largest sum of the resident memory of that process and all its descendants, sampled every 0.2 s; on
+  Dask, of this process's tree, which holds the cluster's workers), with
+  ``--jobs 1`` (efficiency T(1) / (N x T(N)), as for the demo batch), and through ``--scheduler`` on a local
+  Dask cluster of N single-threaded worker processes (ratio of its time to the process pool's).
 
-Usage: ``python bench/run.py [--parties brief lot notes national marginal] [--repetitions 3]``.
+Usage: ``python bench/run.py [--parties brief lot notes national marginal reseau] [--repetitions 3]``;
+``--seulement reseau --structures 30`` runs only a smaller network.
 """
 
 from __future__ import annotations
@@ -45,7 +53,9 @@ sys.path.insert(0, str(HERE))
 
 TARGETS = {"brief_vs_floor": ("<=", 1.3), "batch_efficiency": (">=", 0.9), "national_vs_duckdb": ("<=", 1.5),
            "national_identical": ("==", True), "national_peak_rss_gb": ("<=", 3.0), "demo_notes_s": ("<=", 60.0),
-           "brief_marginal_vs_floor": ("<=", 0.35)}
+           "brief_marginal_vs_floor": ("<=", 0.35),
+           "network_briefs_s": ("<=", 240.0), "network_batch_efficiency": (">=", 0.9),
+           "network_dask_vs_pool": ("<=", 1.15)}
 BRIEF = "10_note_elus"
 
 
@@ -374,6 +384,119 @@ def measure_national(repetitions: int, work: Path, seed: int, n_parcours: int) -
     }
 
 
+# --------------------------------------------------------------------------- network (issue 16)
+
+
+def _tree_rss(root: int) -> int:
+    """Resident memory (bytes) of ``root`` and all its descendants, from /proc (no psutil)."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            status = (entry / "status").read_text()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(ppid, []).append(int(entry.name))
+        rss[int(entry.name)] = next((int(line.split()[1]) * 1024 for line in status.splitlines()
+                                     if line.startswith("VmRSS:")), 0)
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        total += rss.get(pid, 0)
+        todo += children.get(pid, [])
+    return total
+
+
+def _network_batch(config: Path, out: Path, jobs: int, scheduler: str | None = None) -> dict:
+    """One batch in its own process; peak memory of its process tree sampled meanwhile."""
+    import threading
+
+    command = [sys.executable, str(HERE / "reseau.py"), str(config), str(out), str(jobs), *([scheduler] if scheduler
+                                                                                           else [])]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
+    peak = [0]
+    done = threading.Event()
+
+    # On a Dask cluster the workers are this process's children, not the batch's: the whole tree is sampled.
+    root = os.getpid() if scheduler else process.pid
+
+    def sample() -> None:
+        while not done.wait(0.2):
+            peak[0] = max(peak[0], _tree_rss(root))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    output, errors = process.communicate()
+    done.set()
+    sampler.join()
+    if process.returncode != 0:
+        raise RuntimeError(f"lot du réseau en échec (code {process.returncode}) :\n{errors.decode()[-2000:]}")
+    info = json.loads(output.decode().strip().splitlines()[-1])
+    info["pic_memoire_arbre_go"] = peak[0] / 1e9
+    return info
+
+
+def measure_network(work: Path, n_structures: int, seed: int, repetitions: int, dask: bool = True) -> dict:
+    import shutil
+
+    from generer_reseau import network
+
+    folder = network(seed, n_structures, say=say)
+    config = folder / "notes.yaml"
+    cores = os.cpu_count() or 1
+    runs: dict[str, list[dict]] = {"jobs_1": [], f"jobs_{cores}": [], "dask": []}
+    cluster = None
+    if dask:
+        from distributed import LocalCluster
+
+        cluster = LocalCluster(n_workers=cores, threads_per_worker=1, processes=True, dashboard_address=None)
+    try:
+        for i in range(repetitions):
+            for name, jobs, scheduler in ((f"jobs_{cores}", cores, None), ("jobs_1", 1, None),
+                                          ("dask", cores, cluster.scheduler_address if cluster else None)):
+                if name == "dask" and cluster is None:
+                    continue
+                wait_for_quiet(10)
+                out = work / f"reseau_{name}_{i}"
+                runs[name].append(_network_batch(config, out, jobs, scheduler))
+                shutil.rmtree(out, ignore_errors=True)
+                last = runs[name][-1]
+                say(f"  {name} : {last['secondes']:.1f} s, {last['notes']} notes dont {last['echecs']} en échec, "
+                    f"mémoire {last['pic_memoire_arbre_go']:.2f} Go")
+    finally:
+        if cluster is not None:
+            cluster.close()
+    seconds = {name: [r["secondes"] for r in rs] for name, rs in runs.items()}
+    many, one = statistics.median(seconds[f"jobs_{cores}"]), statistics.median(seconds["jobs_1"])
+    out = {"network_briefs_s": many, "network_batch_efficiency": one / (cores * many),
+           "network_peak_rss_gb": max(r["pic_memoire_arbre_go"] for r in runs[f"jobs_{cores}"])}
+    if runs["dask"]:
+        out["network_dask_vs_pool"] = statistics.median(seconds["dask"]) / many
+    out["reseau"] = {"structures": n_structures, "dossier": str(folder.relative_to(ROOT)), "coeurs": cores,
+                     "description": json.loads((folder / "description.json").read_text(encoding="utf-8")),
+                     **{f"{name}_s": v for name, v in seconds.items()}, "detail": runs}
+    return out
+
+
+def _network_part(args, work: Path) -> dict:
+    """The keys of the network part: the target's keys for the 300-structure network, ``reseau_<N>`` (apart,
+    not the targets' figures) for a smaller one (``--structures``)."""
+    from generer_reseau import DEFAULT_SEED as NETWORK_SEED
+    from generer_reseau import N_STRUCTURES
+
+    n = args.structures or N_STRUCTURES
+    say(f"Réseau fictif de {n} structures : une note par structure, --jobs N, --jobs 1, grappe Dask…")
+    detail = measure_network(work / "reseau", n, args.graine or NETWORK_SEED, args.repetitions_reseau,
+                             dask=not args.sans_dask)
+    if n == N_STRUCTURES:
+        return detail
+    return {f"reseau_{n}": detail}
+
+
 # --------------------------------------------------------------------------- main
 
 
@@ -410,10 +533,14 @@ def _verdict(key: str, value) -> str:
     return f"{'atteint' if ok else 'NON atteint'} (cible {op} {target})"
 
 
-def main(argv: list[str] | None = None) -> int:
+def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Banc d'essai de l'issue 6 : mesures dans reports/bench/resultats.json")
-    parser.add_argument("--parties", nargs="+", default=["brief", "lot", "notes", "national", "marginal"],
-                        choices=["brief", "lot", "notes", "national", "marginal"])
+    parts = ["brief", "lot", "notes", "national", "marginal", "reseau"]
+    parser.add_argument("--parties", nargs="+", default=parts, choices=parts)
+    parser.add_argument("--seulement", choices=parts, default=None, help="une seule partie (ex. : reseau)")
+    parser.add_argument("--structures", type=int, default=None, help="taille du réseau (300) ; plus petit pour essayer")
+    parser.add_argument("--repetitions-reseau", type=int, default=1)
+    parser.add_argument("--sans-dask", action="store_true", help="réseau : pas de mesure sur une grappe Dask locale")
     parser.add_argument("--repetitions", type=int, default=3)
     parser.add_argument("--repetitions-lot", type=int, default=3)
     parser.add_argument("--multiplier-lot", type=int, default=1,
@@ -421,6 +548,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--graine", type=int, default=None)
     parser.add_argument("--parcours", type=int, default=None, help="taille du fichier national (1 000 000)")
     args = parser.parse_args(argv)
+    if args.seulement:
+        args.parties = [args.seulement]
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _arguments(argv)
 
     from generer_national import DEFAULT_SEED, N_PARCOURS
 
@@ -477,15 +611,23 @@ def main(argv: list[str] | None = None) -> int:
                                                    "national_peak_rss_gb")})
             results["national"] = detail["national"]
         run_marginal(args, results, work, load, save)
+        if "reseau" in args.parties:
+            load("reseau")
+            results.update(_network_part(args, work))
+            save()
     load("fin")
     save()
+    _print_summary(results, path)
+    return 0
+
+
+def _print_summary(results: dict, path: Path) -> None:
     for key in TARGETS:
         if key in results:
             value = results[key]
             shown = f"{value:.3f}" if isinstance(value, float) else str(value)
             print(f"{key} = {shown}   {results['cibles'][key]}")
     print(f"(détails : {path.relative_to(ROOT)} ; {results['duree_totale_s']:.0f} s)")
-    return 0
 
 
 if __name__ == "__main__":

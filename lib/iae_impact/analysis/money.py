@@ -536,6 +536,8 @@ def brief_money_figures(
     if not perimeter.parcours["dispositif"].isin(salaried).any():
         return None
     params = load_parameters(parametres_path)
+    if etp is None:  # once for the table and the fine amounts (a batch computes this for every brief)
+        etp = fine_etp(perimeter, [annee])
     table = aide_au_poste(perimeter, by=(), annees=[annee], modulation=0.0, etp=etp, counts=indicators)
     if table.empty:
         return None

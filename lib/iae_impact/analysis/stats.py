@@ -46,6 +46,17 @@ def _fit_logit(formula: str, data: pd.DataFrame):
     return results, separated
 
 
+def _cached_fit(formula: str, frame: pd.DataFrame, fits: dict):
+    """:func:`_fit_logit`, reused when ``fits`` holds a model of the same formula on an equal frame."""
+    key = (formula, len(frame), int(pd.util.hash_pandas_object(frame).sum()))
+    held = fits.get(key)
+    if held is not None and held[0].equals(frame):
+        return held[1], held[2]
+    fit, separated = _fit_logit(formula, frame)
+    fits[key] = (frame, fit, separated)
+    return fit, separated
+
+
 def _plain(value):
     """numpy scalars -> Python scalars (JSON), NaN kept as float NaN."""
     if isinstance(value, np.generic):
@@ -136,6 +147,7 @@ def risk_adjusted_comparison(
     outcome: str = "sortie_dynamique",
     annees: Sequence[int] | None = None,
     structural: Sequence[str] = DEFAULT_STRUCTURAL,
+    fits: dict | None = None,
 ) -> pd.DataFrame:
     """Given who they employ, does this site do better or worse than expected?
 
@@ -165,7 +177,8 @@ def risk_adjusted_comparison(
     :func:`funnel_limits` for the group's n. For a group without comparator the interval and the
     adjusted rates are NaN and the funnel positions 0. ``small_n``: fewer than ``MIN_N`` exits. Model details
     (formula, n, dropped covariates…) are in ``result.attrs["model"]``. Raises a French ValueError when
-    nothing can be fitted (no exit, outcome constant).
+    nothing can be fitted (no exit, outcome constant). ``fits``: a dict kept by the caller across calls on the
+    same exits (the model does not depend on ``group``): a model already fitted on the same frame is reused.
     """
     data = exits if annees is None else exits[exits["annee"].isin(list(annees))]
     data = data.dropna(subset=[outcome])
@@ -190,7 +203,7 @@ def risk_adjusted_comparison(
     if frame["y"].nunique() < 2:
         raise ValueError("toutes les sorties ont la même issue : pas de comparaison ajustée possible.")
     formula = "y ~ " + (" + ".join(terms) if terms else "1")
-    fit, separated = _fit_logit(formula, frame)
+    fit, separated = _fit_logit(formula, frame) if fits is None else _cached_fit(formula, frame, fits)
     expected = pd.Series(np.asarray(fit.fittedvalues, dtype=float), index=frame.index)
 
     work = pd.DataFrame({group: data[group].to_numpy(), "y": frame["y"].to_numpy(),
@@ -342,7 +355,7 @@ def homogeneity_test(table) -> dict:
 
 
 def perimeter_vs_expected(exits: pd.DataFrame | Dataset, annee: int, structure: str | None = None,
-                          sites: Sequence[str] | None = None) -> dict | None:
+                          sites: Sequence[str] | None = None, cache: dict | None = None) -> dict | None:
     """For a brief: does the perimeter do better or worse than expected, given who it employs?
 
     ``exits``: :func:`~iae_impact.analysis.indicators.examined_exits` of the whole dataset (computed once
@@ -357,7 +370,9 @@ def perimeter_vs_expected(exits: pd.DataFrame | Dataset, annee: int, structure: 
     per-site comparison, records, for :func:`funnel_figure` with ``highlight`` = the perimeter's
     sites). None when fewer than ``MIN_N`` examined exits of the perimeter remain in the window (a
     perimeter alone in its dispositif has nothing to compare with: its expected rate would be its
-    own), or when no profile covariate is usable.
+    own), or when no profile covariate is usable. ``cache``: a dict kept across the briefs of one release (the
+    same ``exits``): the model and the per-site comparison, the same for every perimeter of the same
+    dispositifs and window, are then computed once.
     """
     if isinstance(exits, Dataset):
         exits = examined_exits(exits)
@@ -376,14 +391,19 @@ def perimeter_vs_expected(exits: pd.DataFrame | Dataset, annee: int, structure: 
         return None
     pool["perimetre"] = np.where(inside, "perimetre", "autres")
     try:
-        comparison = risk_adjusted_comparison(pool, group="perimetre")
+        comparison = risk_adjusted_comparison(pool, group="perimetre", fits=cache)
     except ValueError:
         return None
     model = comparison.attrs["model"]
     if not model["covariates"]:
         return None
     row = comparison.set_index("perimetre").loc["perimetre"]
-    by_site = risk_adjusted_comparison(pool, group="site")
+    key = ("par site", tuple(dispositifs), annee)
+    by_site = cache.get(key) if cache is not None else None
+    if by_site is None:
+        by_site = risk_adjusted_comparison(pool, group="site", fits=cache)
+        if cache is not None:
+            cache[key] = by_site
     perimeter_sites = sorted(pool.loc[inside, "site"].unique())
     groups = by_site.assign(in_perimeter=by_site["site"].isin(perimeter_sites))
     keep = ["n", "n_excluded", "observed", "expected", "observed_rate", "expected_rate", "oe_ratio", "oe_low",

@@ -54,6 +54,7 @@ class ReleaseInputs:
     provenance: dict
     masks: ReleaseMask | None = None
     _impact: dict = field(default_factory=dict, repr=False)
+    _comparisons: dict = field(default_factory=dict, repr=False)  # shared by the briefs (perimeter_vs_expected)
     #: The variant of the exit-examination rule every brief uses (``regles_sortie.csv``).
     regle: str = field(default_factory=default_exit_rule)
 
@@ -151,7 +152,8 @@ def prepare_context(data: Dataset | ReleaseInputs, structure: str | None = None,
     dispositifs = sorted(sub.parcours.loc[salaried | (not salarie), "dispositif"].unique())
     extras: dict = {"comparaison": None, "impact": None, "argent": None}
     if annee is not None and salarie:
-        extras["comparaison"] = perimeter_vs_expected(release.exits, annee, structure=structure, sites=sites)
+        extras["comparaison"] = perimeter_vs_expected(release.exits, annee, structure=structure, sites=sites,
+                                                      cache=release._comparisons)
         if structure and not sites:  # the comparison group is recruited by a structure, not by a site
             extras["impact"] = release.impact(structure, annee)
         extras["argent"] = _money(sub, annee, suppression, extras["impact"], structure, sites, table=table)

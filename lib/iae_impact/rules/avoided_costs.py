@@ -7,6 +7,8 @@ input of a computation.
 
 from __future__ import annotations
 
+import copy
+import functools
 from pathlib import Path
 
 import yaml
@@ -24,12 +26,24 @@ CITATION_FIELDS = ("auteurs", "texte", "source", "statut")
 
 
 def load_parameters(path: str | Path = DEFAULT_PARAMETERS) -> dict:
-    """Read and check the avoided-cost assumptions (YAML). Raises ValueError listing every problem (French)."""
+    """Read and check the avoided-cost assumptions (YAML). Raises ValueError listing every problem (French).
+
+    Parsed and checked once per content of the file (a batch's briefs each ask for it three times); each
+    caller gets its own copy."""
     path = resolve(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ValueError(f"fichier d'hypothèses introuvable : {path}") from None
+    return copy.deepcopy(_checked_parameters(path.name, text))
+
+
+@functools.lru_cache(maxsize=8)
+def _checked_parameters(file_name: str, text: str) -> dict:
+    """:func:`load_parameters` of one file's text (a failure is not cached: it raises)."""
+    path = Path(file_name)
+    try:
+        data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise ValueError(f"fichier d'hypothèses illisible ({path.name}) : {exc}") from None
     problems: list[str] = []

@@ -34,6 +34,7 @@ from ..report.context import ReleaseInputs, perimeter_years, prepare_context, sa
 from ..report.export import html_to_pdf, notebook_to_html
 from ..report.text_disclosure import nested_warning
 from .executors import make_executor, worker_count
+from .network import expand_notes
 from .notes_config import NoteEntry, NotesConfig, load_config
 from .params import validate_parameters
 from .progress import Progress
@@ -229,6 +230,14 @@ def run_notes(config_path: str | Path = DEFAULT_CONFIG, out: str | Path = DEFAUL
     (:mod:`.warm`) unless ``noyaux_neufs`` (one fresh kernel per brief).
     """
     config = load_config(config_path)
+    dataset = None
+    if config.generer:  # a network's briefs come from the data: read them first (once), then expand
+        say(f"lecture des données {config.donnees}…")
+        dataset = read_dataset(config.donnees)
+        check_against_data(config, dataset)  # the written briefs; the generated ones are checked as generated
+        config, said = expand_notes(config, dataset)
+        for line in said:
+            say(line)
     ids = [n.id for n in config.notes]
     target = OutputFolder(resolve(out), remplacer=remplacer)
     for replaced in target.check(ids):
@@ -241,9 +250,12 @@ def run_notes(config_path: str | Path = DEFAULT_CONFIG, out: str | Path = DEFAUL
     try:
         with (single_interrupt(), target.locked(), run_folder() as work,
               make_executor(workers, scheduler, warm) if executor is None else _borrowed(executor) as pool):
-            say(f"{len(config.notes)} note(s) à produire ; lecture des données {config.donnees}…")
-            dataset = read_dataset(config.donnees)  # once for the whole batch
-            check_against_data(config, dataset)
+            if dataset is None:  # already read when the configuration generates its briefs from the data
+                say(f"{len(config.notes)} note(s) à produire ; lecture des données {config.donnees}…")
+                dataset = read_dataset(config.donnees)  # once for the whole batch
+                check_against_data(config, dataset)
+            else:
+                say(f"{len(config.notes)} note(s) à produire")
             # What every brief shares, computed once, with the masks of the whole release (briefs and standard
             # tables linked)
             release = ReleaseInputs.of(dataset, seuil=config.seuil_secret,

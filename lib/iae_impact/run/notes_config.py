@@ -1,14 +1,18 @@
 """The configuration of a batch of briefs (``config/notes.yaml``), validated by pydantic with every
 problem said in French: what each entry may hold (a portable id, demandes that fit two pages), a
-threshold that protects, ids unique whatever the case."""
+threshold that protects, ids unique whatever the case; and the generators of a network's briefs
+(``generer``: one brief per structure, site or circonscription found in the data, the addressee read
+from a table the user supplies), expanded once the data are read (:mod:`.network`)."""
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from ..base.paths import resolve, user_path
 from ..rules.calendar import YEAR_MAX, YEAR_MIN
@@ -25,6 +29,20 @@ _ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 #: Names Windows refuses for a file or folder, whatever the case.
 _RESERVED_NAMES = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)),
                              *(f"lpt{i}" for i in range(1, 10))})
+
+
+def fit_two_pages(value: list[str]) -> list[str]:
+    """Demandes a two-page brief can hold: at most :data:`MAX_DEMANDES`, none empty or too long."""
+    if len(value) > MAX_DEMANDES:
+        raise ValueError(f"{len(value)} demandes : {MAX_DEMANDES} au plus, la note tient en deux pages")
+    empty = [str(i) for i, d in enumerate(value, 1) if not d.strip()]
+    long = [str(i) for i, d in enumerate(value, 1) if len(d) > DEMANDE_MAX_LENGTH]
+    if empty:
+        raise ValueError(f"demande(s) vide(s) : n° {', '.join(empty)}")
+    if long:
+        raise ValueError(f"demande(s) trop longue(s) : n° {', '.join(long)} ({DEMANDE_MAX_LENGTH} caractères au "
+                         "plus chacune, la note tient en deux pages)")
+    return value
 
 
 class NoteEntry(BaseModel):
@@ -55,16 +73,7 @@ class NoteEntry(BaseModel):
     @field_validator("demandes")
     @classmethod
     def _fit_two_pages(cls, value: list[str]) -> list[str]:
-        if len(value) > MAX_DEMANDES:
-            raise ValueError(f"{len(value)} demandes : {MAX_DEMANDES} au plus, la note tient en deux pages")
-        empty = [str(i) for i, d in enumerate(value, 1) if not d.strip()]
-        long = [str(i) for i, d in enumerate(value, 1) if len(d) > DEMANDE_MAX_LENGTH]
-        if empty:
-            raise ValueError(f"demande(s) vide(s) : n° {', '.join(empty)}")
-        if long:
-            raise ValueError(f"demande(s) trop longue(s) : n° {', '.join(long)} ({DEMANDE_MAX_LENGTH} caractères au "
-                             "plus chacune, la note tient en deux pages)")
-        return value
+        return fit_two_pages(value)
 
     @model_validator(mode="after")
     def _perimeter_and_lengths(self) -> NoteEntry:
@@ -89,8 +98,89 @@ def weak_threshold_message(seuil: int) -> str | None:
     return None
 
 
+#: What a generator may make one brief per, and the columns an addressee table may be keyed by.
+GENERATED_PERIMETERS = ("structure", "site", "circonscription")
+ADDRESSEE_KEYS = ("structure", "site", "commune", "circonscription")
+#: The addressee of a generated brief when ``destinataire_selon`` is not given: a structure's own row, the
+#: maire of a site's commune, the député of a circonscription.
+DEFAULT_ADDRESSEE_KEY = {"structure": "structure", "site": "commune", "circonscription": "circonscription"}
+#: Most rows an addressee table may hold (a network of several hundred structures, the communes of a region).
+ADDRESSEE_MAX_ROWS = 50_000
+
+
+class NoteGenerator(BaseModel):
+    """``generer`` in ``notes.yaml``: one brief per structure, site or circonscription of the data for a year."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    par: str = Field(..., description="structure, site ou circonscription")
+    annee: int = Field(..., ge=YEAR_MIN, le=YEAR_MAX)
+    destinataires: str | None = Field(None, description="Table CSV des destinataires (relative au fichier de "
+                                                        "configuration).")
+    destinataire_selon: str | None = Field(None, description="Colonne qui relie une note à son destinataire.")
+    destinataire_defaut: Destinataire | None = None
+    demandes: list[str] | None = None
+    demandes_par: dict[str, list[str]] = Field(default_factory=dict)
+    _table: dict[str, Destinataire] = PrivateAttr(default_factory=dict)
+
+    @field_validator("par")
+    @classmethod
+    def _known_perimeter(cls, value: str) -> str:
+        if value not in GENERATED_PERIMETERS:
+            raise ValueError(f"« {value} » : une note par {', '.join(GENERATED_PERIMETERS[:-1])} ou "
+                             f"{GENERATED_PERIMETERS[-1]}")
+        return value
+
+    @field_validator("destinataire_selon")
+    @classmethod
+    def _known_key(cls, value: str | None) -> str | None:
+        if value is not None and value not in ADDRESSEE_KEYS:
+            raise ValueError(f"« {value} » : colonne {', '.join(ADDRESSEE_KEYS[:-1])} ou {ADDRESSEE_KEYS[-1]}")
+        return value
+
+    @field_validator("demandes")
+    @classmethod
+    def _fit_two_pages(cls, value: list[str] | None) -> list[str] | None:
+        return value if value is None else fit_two_pages(value)
+
+    @field_validator("demandes_par")
+    @classmethod
+    def _each_fits(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        problems = []
+        for name, demandes in value.items():
+            try:
+                fit_two_pages(demandes)
+            except ValueError as exc:
+                problems.append(f"« {name} » : {exc}")
+            if not demandes:
+                problems.append(f"« {name} » : aucune demande")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return value
+
+    @model_validator(mode="after")
+    def _addressee_source(self) -> NoteGenerator:
+        if self.destinataires is None and self.destinataire_defaut is None:
+            raise ValueError("indiquez la table des destinataires (« destinataires: fichier.csv ») ou un "
+                             "« destinataire_defaut »")
+        if self.destinataires is None and self.destinataire_selon is not None:
+            raise ValueError("« destinataire_selon » sans table « destinataires »")
+        return self
+
+    @property
+    def key(self) -> str:
+        """The column of the addressee table that names a brief's addressee."""
+        return self.destinataire_selon or DEFAULT_ADDRESSEE_KEY[self.par]
+
+    @property
+    def table(self) -> dict[str, Destinataire]:
+        """The addressee table, read by :func:`load_config`: key value -> addressee."""
+        return self._table
+
+
 class NotesConfig(BaseModel):
-    """The whole batch: where the data are, the disclosure threshold, the briefs."""
+    """The whole batch: where the data are, the disclosure threshold, the briefs (written, or generated from
+    the data by ``generer``; a written brief replaces a generated one of the same id)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -98,7 +188,14 @@ class NotesConfig(BaseModel):
     seuil_secret: int = Field(DEFAULT_THRESHOLD, le=100)
     #: Variant of the exit-examination rule (``data/reference/regles_sortie.csv``; None: the written rule).
     regle_sorties: str | None = None
-    notes: list[NoteEntry] = Field(..., min_length=1)
+    notes: list[NoteEntry] = Field(default_factory=list)
+    generer: list[NoteGenerator] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _some_brief(self) -> NotesConfig:
+        if not self.notes and not self.generer:
+            raise ValueError("aucune note : indiquez des « notes » ou une règle « generer »")
+        return self
 
     @field_validator("regle_sorties")
     @classmethod
@@ -143,9 +240,94 @@ def load_config(path: str | Path) -> NotesConfig:
         problems = []
         for e in exc.errors():
             loc = e["loc"]
-            where = f"note n° {loc[1] + 1}" if len(loc) > 1 and loc[0] == "notes" and isinstance(loc[1], int) else ""
+            listed = len(loc) > 1 and loc[0] in ("notes", "generer") and isinstance(loc[1], int)
+            where = f"{'note' if loc[0] == 'notes' else 'règle generer'} n° {loc[1] + 1}" if listed else ""
             field = ".".join(str(x) for x in loc[2:] if not isinstance(x, int)) if where else ".".join(map(str, loc))
             problems.append(" ".join(x for x in (where, field) if x) + f" : {french_error(e, 'champ inconnu')}")
         raise ValueError(f"configuration {path.name} invalide :\n- " + "\n- ".join(problems)) from None
     config.donnees = str(user_path(config.donnees, base=path.parent))
+    problems = []
+    for i, gen in enumerate(config.generer, 1):
+        if gen.destinataires is None:
+            continue
+        gen.destinataires = str(user_path(gen.destinataires, base=path.parent))
+        try:
+            gen._table = read_addressees(Path(gen.destinataires), gen.key)
+        except ValueError as exc:
+            problems.append(f"règle generer n° {i} : {exc}")
+    if problems:
+        raise ValueError(f"configuration {path.name} invalide :\n- " + "\n- ".join(problems))
     return config
+
+
+def _decode(data: bytes) -> str:
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("latin-1")  # unreachable: cp1252 leaves few bytes undecoded, latin-1 none
+
+
+def _csv_rows(path: Path) -> list[list[str]]:
+    """The non-blank rows of a small CSV table (``;``, ``,`` or tab, the one its header holds most)."""
+    if not path.is_file():
+        raise ValueError(f"table des destinataires introuvable : {path}")
+    text = _decode(path.read_bytes())
+    header_line = text.splitlines()[0] if text.strip() else ""
+    sep = max((";", ",", "\t"), key=header_line.count)
+    try:
+        rows = list(csv.reader(io.StringIO(text), delimiter=sep))
+    except csv.Error as exc:
+        raise ValueError(f"{path.name} : CSV illisible ({exc})") from None
+    rows = [r for r in rows if any(c.strip() for c in r)]
+    if not rows:
+        raise ValueError(f"{path.name} : fichier vide")
+    return rows
+
+
+def _header_problems(header: list[str], key: str, n_rows: int) -> list[str]:
+    expected = f"(attendues : {key}, qualite, nom facultatif)"
+    missing = [c for c in (key, "qualite") if c not in header]
+    unknown = [c for c in header if c not in {key, "nom", "qualite"}]
+    return ([f"colonne(s) manquante(s) : {', '.join(missing)} {expected}"] if missing else []) + \
+        ([f"colonne(s) inconnue(s) : {', '.join(unknown)} {expected}"] if unknown else []) + \
+        ([f"{n_rows} lignes : {ADDRESSEE_MAX_ROWS} au plus"] if n_rows > ADDRESSEE_MAX_ROWS else [])
+
+
+def _row_problem(values: dict[str, str], key: str) -> str:
+    value, qualite, nom = values.get(key, ""), values.get("qualite", ""), values.get("nom", "")
+    if not value:
+        return f"{key} vide"
+    if not qualite:
+        return f"({value}) qualite vide"
+    if len(qualite) > TEXT_MAX_LENGTH or len(nom) > TEXT_MAX_LENGTH:
+        return f"({value}) nom ou qualite de plus de {TEXT_MAX_LENGTH} caractères"
+    return ""
+
+
+def read_addressees(path: Path, key: str) -> dict[str, Destinataire]:
+    """The addressee table: a CSV (``;``, ``,`` or tab; UTF-8 or Windows-1252) with the column ``key``,
+    ``qualite`` and optionally ``nom``; one row per value of ``key``. ValueError listing every problem."""
+    rows = _csv_rows(path)
+    header = [c.strip().lower() for c in rows[0]]
+    problems = _header_problems(header, key, len(rows) - 1)
+    if problems:
+        raise ValueError(f"{path.name} : " + " ; ".join(problems))
+    table: dict[str, Destinataire] = {}
+    first_line: dict[str, int] = {}
+    for line, row in enumerate(rows[1:], 2):
+        values = dict(zip(header, (c.strip() for c in row), strict=False))
+        problem = (f"{len(row)} champs pour {len(header)} colonnes" if len(row) > len(header)
+                   else _row_problem(values, key))
+        value = values.get(key, "")
+        if not problem and value in table:
+            problem = f"{key} « {value} » déjà donné ligne {first_line[value]} (un destinataire par valeur)"
+        if problem:
+            problems.append(f"ligne {line} : {problem}")
+            continue
+        table[value] = Destinataire(nom=values.get("nom") or None, qualite=values["qualite"])
+        first_line[value] = line
+    if problems:
+        raise ValueError(f"{path.name} : " + " ; ".join(problems))
+    return table
