@@ -243,7 +243,7 @@ def test_the_batch_reads_the_data_once_and_runs_the_generated_briefs(tmp_path, m
         reads.append(path)
         return original(path)
 
-    def no_pool(jobs, scheduler):
+    def no_pool(jobs, scheduler, warm=None):
         started.append(jobs)
         raise RuntimeError("arrêt du test")
 
