@@ -17,16 +17,16 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import nbformat
 import pytest
 import yaml
 
-from iae_impact.base.paths import DEMO_DIR, NOTEBOOKS_DIR, PROJECT_ROOT
+from iae_impact.base.paths import DEMO_DIR, PROJECT_ROOT
 from iae_impact.cli import main
 from iae_impact.run import batch as notes
 from iae_impact.run import runner
 from iae_impact.run.publish import LOCK, MARKER
 from iae_impact.run.workarea import ENV_WORK_AREA
+from tests.traps import brief_with_trap
 
 pytestmark = pytest.mark.slow  # kernels killed, interrupted and rerun
 
@@ -43,16 +43,8 @@ def _config(tmp_path: Path, ids: list[str], name: str = "notes.yaml") -> Path:
 
 def _sabotaged_notebooks(tmp_path: Path) -> Path:
     """The real brief notebook with one cell that kills the kernel or sleeps, depending on the note id."""
-    nb = nbformat.read(NOTEBOOKS_DIR / "10_note_elus.ipynb", as_version=4)
-    trap = nbformat.v4.new_code_cell("import os, time\nif id_note == 'meurt':\n    os.kill(os.getpid(), 9)\n"
+    return brief_with_trap(tmp_path, "import os, time\nif id_note == 'meurt':\n    os.kill(os.getpid(), 9)\n"
                                      "if id_note == 'lent':\n    time.sleep(120)")
-    trap["id"] = "piege"
-    parameters = next(i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", []))
-    nb.cells.insert(parameters + 1, trap)
-    folder = tmp_path / "carnets"
-    folder.mkdir()
-    nbformat.write(nb, folder / "10_note_elus.ipynb")
-    return folder
 
 
 def test_dead_or_slow_kernel_is_reported_and_the_others_finish(tmp_path, monkeypatch):

@@ -14,12 +14,11 @@ import subprocess
 import time
 from pathlib import Path
 
-import nbformat
 import pytest
 import yaml
 
 from iae_impact.base.outputs import published_mode
-from iae_impact.base.paths import DEMO_DIR, NOTEBOOKS_DIR, PROJECT_ROOT
+from iae_impact.base.paths import DEMO_DIR, PROJECT_ROOT
 from iae_impact.cli import main
 from iae_impact.run import batch, executors, runner
 from iae_impact.run.batch import load_config, run_notes
@@ -28,6 +27,7 @@ from iae_impact.run.publish import MARKER
 from iae_impact.run.workarea import ENV_WORK_AREA
 from tests.golden import assert_matches
 from tests.test_browser import axe_violations, browser, open_page  # noqa: F401 - shared Chromium fixture
+from tests.traps import brief_with_trap
 
 pytestmark = pytest.mark.slow  # a batch of real briefs (HTML and PDF)
 
@@ -145,15 +145,7 @@ GOOD = {"id": "bonne", "annee": 2024, "structure": "AMIE (fictif)", "destinatair
 
 def _sabotaged_notebooks(tmp_path: Path) -> Path:
     """The real brief notebook with one cell that fails for the brief « cassee »."""
-    nb = nbformat.read(NOTEBOOKS_DIR / "10_note_elus.ipynb", as_version=4)
-    trap = nbformat.v4.new_code_cell("if id_note == 'cassee':\n    raise RuntimeError('piège du test')")
-    trap["id"] = "piege"
-    parameters = next(i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", []))
-    nb.cells.insert(parameters + 1, trap)
-    folder = tmp_path / "carnets"
-    folder.mkdir()
-    nbformat.write(nb, folder / "10_note_elus.ipynb")
-    return folder
+    return brief_with_trap(tmp_path, "if id_note == 'cassee':\n    raise RuntimeError('piège du test')")
 
 
 def test_one_broken_brief_does_not_stop_the_others(tmp_path, capsys, monkeypatch):

@@ -16,6 +16,7 @@ import yaml
 from iae_impact.base.paths import DEMO_DIR, NOTEBOOKS_DIR, PROJECT_ROOT
 from iae_impact.run import batch, runner, warm
 from iae_impact.run.batch import load_config, run_notes
+from tests.traps import brief_with_trap
 
 pytestmark = pytest.mark.slow  # real kernels and briefs
 
@@ -131,21 +132,13 @@ def test_what_a_brief_leaves_in_a_warm_kernel_is_gone_before_the_next(tmp_path, 
 def _lethal_notebooks(tmp_path: Path) -> Path:
     """The real brief with a cell that kills its kernel: always for « meurt », the first time only for
     « meurt-une-fois » (each attempt counted in a file)."""
-    nb = nbformat.read(NOTEBOOKS_DIR / "10_note_elus.ipynb", as_version=4)
-    trap = nbformat.v4.new_code_cell(
+    return brief_with_trap(tmp_path,
         "import os, pathlib\n"
         f"_essais = pathlib.Path({str(tmp_path)!r}) / ('essais-' + id_note)\n"
         "if id_note.startswith('meurt'):\n"
         "    with open(_essais, 'a') as _f:\n        _f.write('x')\n"
         "    if id_note == 'meurt' or len(_essais.read_text()) == 1:\n"
         "        os.kill(os.getpid(), 9)")
-    trap["id"] = "piege"
-    parameters = next(i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", []))
-    nb.cells.insert(parameters + 1, trap)
-    folder = tmp_path / "carnets"
-    folder.mkdir()
-    nbformat.write(nb, folder / "10_note_elus.ipynb")
-    return folder
 
 
 def test_a_warm_kernel_killed_mid_brief_is_replaced_and_the_brief_retried_once(tmp_path, monkeypatch):
