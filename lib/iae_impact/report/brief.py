@@ -414,7 +414,7 @@ def comparison_figure(f: BriefFigures):
     groups.attrs["model"] = {"group": "site"}
     fig, alt = charts.funnel_figure(groups[["site", *[c for c in groups.columns if c != "site"]]],
                              result["reference_rate"], title="", highlight=result["perimeter_sites"])
-    fig.set_size_inches(7.0, 1.9)
+    fig.set_size_inches(7.0, 1.55)  # compact: a brief with every section is two pages
     fig.tight_layout()
     return fig, alt
 

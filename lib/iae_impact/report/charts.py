@@ -186,7 +186,7 @@ def money_figure(money: dict):
             ("RSA non versé (dépense évitée)", money.get("rsa_evite_eur"), colors[1]),
             ("Cotisations (recette nouvelle)", money.get("cotisations_eur"), colors[2])]
     rows = [r for r in rows if r[1] is not None]
-    fig, ax = plt.subplots(figsize=(7.0, 0.42 * len(rows) + 0.55))
+    fig, ax = plt.subplots(figsize=(7.0, 0.3 * len(rows) + 0.5))  # compact: a brief is two pages
     right = max(r[1]["haut"] for r in rows) or 1.0
     parts = []
     for i, (label, values, color) in enumerate(reversed(rows)):
