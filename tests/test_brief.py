@@ -11,6 +11,9 @@ from iae_impact.indicators import compute_indicators
 from iae_impact.ingest import read_dataset
 from iae_impact.report import brief, context
 
+# slow: computes briefs or releases on the demo (seconds each); left out of make test-rapide
+pytestmark = pytest.mark.slow
+
 NBSP = "\u00a0"
 
 

@@ -71,6 +71,7 @@ def test_modele_refuses_a_wrong_suffix(tmp_path, capsys):
     assert not (tmp_path / "modele.txt").exists()
 
 
+@pytest.mark.slow
 def test_console_script_is_installed_and_speaks_french():
     bindir = __import__("pathlib").Path(sys.executable).parent
     done = subprocess.run([str(bindir / "iae-impact"), "--help"], capture_output=True, text=True, check=True)

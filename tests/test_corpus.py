@@ -39,6 +39,7 @@ def test_each_bad_input_is_told_where_and_nothing_is_written(cas, tmp_path, caps
         assert (out / "indicateurs_ensemble.csv").exists()
 
 
+@pytest.mark.slow
 def test_a_very_large_file_is_read(tmp_path):
     n = 200_000
     rows = [f"P{i};A{i};Asso;Site{i % 7};ACI;{1 + i % 28:02d}/{1 + i % 12:02d}/20{15 + i % 9};;;{100 + i % 500}"

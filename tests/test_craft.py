@@ -14,6 +14,9 @@ from iae_impact.ingest import read_dataset
 from iae_impact.report import brief, context
 from iae_impact.report.export import html_to_pdf
 
+# slow: computes briefs or releases on the demo (seconds each); left out of make test-rapide
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def demo():

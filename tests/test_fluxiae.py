@@ -21,6 +21,9 @@ from iae_impact.report import brief
 from iae_impact.report.context import prepare_context
 from tests import fluxiae as fx
 
+# slow: computes briefs or releases on the demo (seconds each); left out of make test-rapide
+pytestmark = pytest.mark.slow
+
 GROUPINGS = [[], ["structure"], ["structure", "site"], ["structure", "site", "dispositif"]]
 PERIMETERS = [("A.M.I. Aude (fictif)", None), ("AMIE (fictif)", None), ("A.M.I. Aude (fictif)", ["Narbonne"]),
               ("A.M.I. Aude (fictif)", ["Lézignan-Corbières", "Carcassonne-Berriac"])]

@@ -114,6 +114,7 @@ def test_is_project_notebook():
     assert is_project_notebook(EXPLORATIONS_DIR / ".." / "02_indicateurs.ipynb")
 
 
+@pytest.mark.slow
 def test_strip_notebook_agrees_with_the_pre_commit_hook(tmp_path):
     """One notion of a stripped notebook: on cells and session metadata, the hook's stripping and the pre-commit
     hook's (nbstripout, as .pre-commit-config.yaml calls it) write the same notebook."""

@@ -355,6 +355,7 @@ def demo_release():
     return demo, linked_suppression(demo, 5)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("structure", ["AMIE (fictif)", "A.M.I. Aude (fictif)"])
 def test_brief_and_notebook_05_give_the_same_section(demo_release, structure):
     """One function computes the section: the brief's context and notebook 05 (which calls brief_money)."""
@@ -368,6 +369,7 @@ def test_brief_and_notebook_05_give_the_same_section(demo_release, structure):
     assert brief == notebook
 
 
+@pytest.mark.slow
 def test_demo_ranges_are_narrow_or_say_why(demo_release):
     """High/low under 3, or the sentence names what makes the range wide (issue 14: never hidden)."""
     demo, release = demo_release

@@ -114,6 +114,7 @@ def test_perimeters_without_activity_in_the_year_are_skipped_and_named(tmp_path,
         expand_notes(config, demo)
 
 
+@pytest.mark.slow
 def test_activity_as_the_brief_computes_it(tmp_path, demo):
     """The years a generated brief is kept for are those its own context has (perimeter_years), per perimeter."""
     p = demo.parcours

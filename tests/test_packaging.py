@@ -11,6 +11,7 @@ import sys
 import tomllib
 from pathlib import Path
 
+import pytest
 import yaml
 
 from iae_impact.base.paths import PROJECT_ROOT
@@ -63,6 +64,7 @@ def test_notebooks_are_committed_without_outputs():
         assert any("parameters" in c["metadata"].get("tags", []) for c in code), nb.name
 
 
+@pytest.mark.slow
 def test_the_pre_commit_stripping_keeps_parameters_and_leaves_committed_notebooks_unchanged(tmp_path):
     """The nbstripout hook of .pre-commit-config.yaml removes outputs and counts, keeps the ``parameters`` tag
     and the cell ids, and finds nothing to change in the committed notebooks."""

@@ -6,12 +6,16 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from iae_impact.indicators import compute_indicators
 from iae_impact.ingest import Dataset
 from iae_impact.rules import tables as reference
+
+# slow: hundreds of generated datasets (seconds each); left out of make test-rapide
+pytestmark = pytest.mark.slow
 
 DISPOSITIFS = ["ACI", "AI", "EI", "ETTI", "EITI"]
 MOTIFS = list(reference.load_exit_motives()["libelle"])

@@ -97,6 +97,7 @@ def test_ctrl_c_during_a_swap_is_held_until_it_ends(tmp_path):
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
+@pytest.mark.slow
 def test_the_lock_names_the_run_holding_it(tmp_path):
     out = tmp_path / "out"
     holder = subprocess.Popen([sys.executable, "-c", "import sys, time\nfrom pathlib import Path\n"

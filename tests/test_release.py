@@ -22,6 +22,9 @@ from iae_impact.report.text_disclosure import nested_warning
 from iae_impact.rules.dispositifs import is_salaried
 from iae_impact.run.batch import load_config
 
+# slow: computes briefs or releases on the demo (seconds each); left out of make test-rapide
+pytestmark = pytest.mark.slow
+
 AMI = "A.M.I. Aude (fictif)"
 AMIE = "AMIE (fictif)"
 SEUIL = 5

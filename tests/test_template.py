@@ -119,6 +119,7 @@ def test_dates_are_formatted_and_codes_typed_as_text(written):
             assert ws.column_dimensions[letter].number_format == "@", spec.name
 
 
+@pytest.mark.slow
 def test_filled_template_reads_back(tmp_path, key):
     path = write_template(tmp_path / "modele.xlsx")
     _fill_parcours(path, ROWS)  # the optional sheets stay as written: headers only
@@ -137,6 +138,7 @@ def test_filled_template_reads_back(tmp_path, key):
     assert bilan == {"parcours": (2, 0, 0), **{s: (0, 0, 0) for s in OPTIONAL_SHEETS}}
 
 
+@pytest.mark.slow
 def test_optional_id_and_site_may_stay_blank(tmp_path, key):
     path = write_template(tmp_path / "modele.xlsx")
     _fill_parcours(path, [{k: v for k, v in row.items() if k not in ("id_parcours", "site")} for row in ROWS])
