@@ -24,15 +24,29 @@ import typing
 import unicodedata
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Annotated
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ..base.errors import ParametresInvalides
 from ..base.paths import resolve
 from ..rules.calendar import YEAR_MAX, YEAR_MIN
 from ..rules.exits import exit_rule
 from ..rules.secrecy import DEFAULT_THRESHOLD
+
+
+def _known_exit_rule(value: str | None) -> str | None:
+    """A variant of the exit rule of ``data/reference/regles_sortie.csv`` (None: the default)."""
+    return value if value is None else exit_rule(value)
+
+
+#: The secrecy threshold, as every notebook and the batch take it.
+SeuilSecret = Annotated[int, Field(ge=1, le=100, description="Effectif minimal d'une cellule publiée.")]
+#: A variant of the exit rule, checked against the reference table.
+RegleSortie = Annotated[str | None, AfterValidator(_known_exit_rule),
+                        Field(description="Variante de la règle d'examen des sorties (regles_sortie.csv ; "
+                                          "défaut : la règle écrite).")]
 
 
 class NotebookParameters(BaseModel):
@@ -62,12 +76,7 @@ class NotebookParameters(BaseModel):
 class DonneesParameters(NotebookParameters):
     """``01_donnees``: load, validate, data-quality report."""
 
-    seuil_secret: int = Field(DEFAULT_THRESHOLD, ge=1, le=100, description="Effectif minimal d'une cellule publiée.")
-
-
-def _known_exit_rule(value: str | None) -> str | None:
-    """A variant of the exit rule of ``data/reference/regles_sortie.csv`` (None: the default)."""
-    return value if value is None else exit_rule(value)
+    seuil_secret: SeuilSecret = DEFAULT_THRESHOLD
 
 
 class IndicateursParameters(NotebookParameters):
@@ -76,14 +85,8 @@ class IndicateursParameters(NotebookParameters):
     annees: list[int] | None = Field(None, description="Années retenues (toutes si vide).")
     structure: str | None = Field(None, description="Structure retenue (toutes si vide).")
     sites: list[str] | None = Field(None, description="Sites retenus (tous si vide).")
-    seuil_secret: int = Field(DEFAULT_THRESHOLD, ge=1, le=100, description="Effectif minimal d'une cellule publiée.")
-    regle: str | None = Field(None, description="Variante de la règle d'examen des sorties (regles_sortie.csv ; "
-                                                "défaut : la règle écrite).")
-
-    @field_validator("regle")
-    @classmethod
-    def _regle(cls, value: str | None) -> str | None:
-        return _known_exit_rule(value)
+    seuil_secret: SeuilSecret = DEFAULT_THRESHOLD
+    regle: RegleSortie = None
 
     @field_validator("annees")
     @classmethod
@@ -117,14 +120,8 @@ class NoteParameters(NotebookParameters):
                                        description="Destinataire : nom (facultatif) et qualité.")
     demandes: list[str] = Field(["Renforcer les moyens de l'IAE, formation comprise."], min_length=1,
                                 description="Demandes de la structure, une par ligne.")
-    seuil_secret: int = Field(DEFAULT_THRESHOLD, ge=1, le=100, description="Effectif minimal d'une cellule publiée.")
-    regle: str | None = Field(None, description="Variante de la règle d'examen des sorties (regles_sortie.csv ; "
-                                                "défaut : la règle écrite).")
-
-    @field_validator("regle")
-    @classmethod
-    def _regle(cls, value: str | None) -> str | None:
-        return _known_exit_rule(value)
+    seuil_secret: SeuilSecret = DEFAULT_THRESHOLD
+    regle: RegleSortie = None
 
 
 class ComparaisonsParameters(NotebookParameters):
@@ -132,7 +129,7 @@ class ComparaisonsParameters(NotebookParameters):
 
     structure: str | None = Field(None, description="Structure retenue (toutes si vide).")
     annees: list[int] | None = Field(None, description="Années retenues (toutes si vide).")
-    seuil_secret: int = Field(DEFAULT_THRESHOLD, ge=1, le=100, description="Effectif minimal d'une cellule publiée.")
+    seuil_secret: SeuilSecret = DEFAULT_THRESHOLD
 
 
 class ImpactParameters(NotebookParameters):
@@ -141,7 +138,7 @@ class ImpactParameters(NotebookParameters):
     structure: str | None = Field(None, description="Structure retenue (toutes si vide).")
     annee: int = Field(2024, ge=YEAR_MIN, le=YEAR_MAX, description="Année des notes dont l'estimation est vérifiée.")
     benchmark_nsw: bool = Field(True, description="Reproduire la référence LaLonde / Dehejia–Wahba (NSW).")
-    seuil_secret: int = Field(DEFAULT_THRESHOLD, ge=1, le=100, description="Effectif minimal d'une cellule publiée.")
+    seuil_secret: SeuilSecret = DEFAULT_THRESHOLD
 
 
 class ArgentPublicParameters(NotebookParameters):
@@ -151,7 +148,7 @@ class ArgentPublicParameters(NotebookParameters):
     annee: int = Field(2024, ge=YEAR_MIN, le=YEAR_MAX, description="Année du bilan.")
     parametres: str = Field("data/reference/couts_evites.yaml", description="Hypothèses des coûts évités.")
     modulation: float = Field(0.0, ge=0.0, le=0.10, description="Part modulée de l'aide au poste (0 à 10 %).")
-    seuil_secret: int = Field(DEFAULT_THRESHOLD, ge=1, le=100, description="Effectif minimal d'une cellule publiée.")
+    seuil_secret: SeuilSecret = DEFAULT_THRESHOLD
 
 
 NOTEBOOK_PARAMETERS: dict[str, type[NotebookParameters]] = {
