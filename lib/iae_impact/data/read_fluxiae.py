@@ -203,13 +203,9 @@ def _structures(view: View, out: FluxExtract) -> pd.DataFrame:
     """One row per ASP structure id: its denomination (the structure) and its site (the commune of its
     administrative address; with the SIRET when two structures of one denomination share a commune)."""
     s = view.frame.reset_index()
-    s = s.sort_values("structure_date_modification", key=_date_key, ascending=False, kind="stable")
-    repeated = s["structure_id_siae"].duplicated()
-    if repeated.any():
-        out.warnings.append(Probleme(view.fichier, None, None, "structure_id_siae", None,
-                                     f"{int(repeated.sum())} ligne(s) en double d'une même structure : la plus "
-                                     "récemment modifiée est gardée (l'ASP introduit parfois des doublons)"))
-    s = s[~repeated].copy()
+    s = _latest_rows(s, "structure_id_siae", "structure_date_modification", view, out,
+                     "{n} ligne(s) en double d'une même structure : la plus récemment modifiée est gardée (l'ASP "
+                     "introduit parfois des doublons)").copy()
     commune = s["structure_adresse_admin_commune"].where(s["structure_adresse_admin_commune"].ne(""),
                                                          "SIRET " + s["structure_siret_actualise"])
     shared = pd.Series(list(zip(s["structure_denomination"], commune, strict=True))).duplicated(keep=False).to_numpy()
@@ -226,6 +222,17 @@ def _sites(structures: pd.DataFrame, fichier: str) -> RawSheet:
     return RawSheet(fichier, "sites", frame, header_line=None,
                     columns_map={"site": "site", "structure_adresse_admin_commune": "commune",
                                  "structure_adresse_admin_code_insee": "code_commune"})
+
+
+def _latest_rows(frame: pd.DataFrame, key: str, modified: str, view: View, out: FluxExtract,
+                 message: str) -> pd.DataFrame:
+    """One row per ``key``: the most recently ``modified`` one; the rows left out are said (``message``
+    with ``{n}``, their count), naming the view's file and the key column."""
+    frame = frame.sort_values(modified, key=_date_key, ascending=False, kind="stable")
+    repeated = frame[key].duplicated()
+    if repeated.any():
+        out.warnings.append(Probleme(view.fichier, None, None, key, None, message.format(n=int(repeated.sum()))))
+    return frame[~repeated]
 
 
 def _date_key(dates: pd.Series) -> pd.Series:
@@ -404,13 +411,9 @@ def _with_persons(frame: pd.DataFrame, view: View | None, out: FluxExtract) -> p
     if view is None:
         return frame.assign(**dict.fromkeys(columns, ""))
     persons = view.frame.drop_duplicates()  # exact duplicates are common (the GIP selects distinct rows)
-    persons = persons.sort_values("salarie_date_modification", key=_date_key, ascending=False, kind="stable")
-    conflicting = persons["salarie_id"].duplicated()
-    if conflicting.any():
-        out.warnings.append(Probleme(view.fichier, None, None, "salarie_id", None,
-                                     f"{int(conflicting.sum())} personne(s) décrite(s) deux fois avec des valeurs "
-                                     "différentes : la ligne modifiée le plus récemment est gardée"))
-    persons = persons[~conflicting].set_index("salarie_id")
+    persons = _latest_rows(persons, "salarie_id", "salarie_date_modification", view, out,
+                           "{n} personne(s) décrite(s) deux fois avec des valeurs différentes : la ligne modifiée "
+                           "le plus récemment est gardée").set_index("salarie_id")
     persons = persons.assign(salarie_date_naissance=persons["salarie_date_naissance"].str[-4:])  # the year only
     for c in columns:
         frame[c] = frame["contrat_id_pph"].map(persons[c]).fillna("").to_numpy()
