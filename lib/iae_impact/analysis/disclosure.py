@@ -122,13 +122,14 @@ def _secondary(masked: dict[str, np.ndarray], c: dict[str, np.ndarray]) -> None:
 
 
 def _mask_frame(table: pd.DataFrame, masked: dict[str, np.ndarray], c: dict[str, np.ndarray],
-                seuil: int) -> pd.DataFrame:
-    """The mask of every column: counts as decided, rates, duration and shares from the counts they rest on."""
+                seuil: int) -> dict[str, np.ndarray]:
+    """The mask of every column (one array each, in the table's order): counts as decided, rates, duration and
+    shares from the counts they rest on."""
     hide = {col: masked[col] | (np.isnan(v) & ~masked[col]) for col, v in c.items()}
-    mask = pd.DataFrame(False, index=table.index, columns=table.columns)
+    mask = {col: np.zeros(len(table), dtype=bool) for col in table.columns}
     for col in COUNT_COLUMNS:
         if col in mask:
-            mask[col] = masked[col]
+            mask[col] = masked[col].copy()
     for rate, num in NUMERATORS.items():
         for col in (rate, f"{rate}_ic_bas", f"{rate}_ic_haut"):
             if col in mask:
@@ -176,14 +177,15 @@ def apply_disclosure(
     """
     measures = _check_table(table, seuil, keys)
     extra = _forced(table, forced)
-    mask, masked, primary, rows = _masks(table, seuil, measures, {})
+    columns, masked, primary, rows = _masks(table, seuil, measures, {})
     if extra:  # the table's own mask stays: the release only adds cells
-        own_mask, own = mask, int(mask.to_numpy().sum())
-        mask, masked, primary, rows = _masks(table, seuil, measures, extra)
-        mask = mask | own_mask
-        linked = int(mask.to_numpy().sum()) - own
+        own_columns, own = columns, int(sum(v.sum() for v in columns.values()))
+        columns, masked, primary, rows = _masks(table, seuil, measures, extra)
+        columns = {col: v | own_columns[col] for col, v in columns.items()}
+        linked = int(sum(v.sum() for v in columns.values())) - own
     else:
         linked = 0
+    mask = pd.DataFrame(columns, index=table.index, columns=table.columns)
 
     out = table.copy()
     for col in COUNT_COLUMNS:
@@ -206,8 +208,8 @@ def apply_disclosure(
 
 
 def _masks(table: pd.DataFrame, seuil: int, measures: list[str], extra: dict[str, np.ndarray]):
-    """The mask of every cell (with ``extra`` cells masked as primary ones), the count masks, the primary
-    masks and the rows masked whole."""
+    """The mask of every cell (one array per column, with ``extra`` cells masked as primary ones), the count
+    masks, the primary masks and the rows masked whole."""
     c = _derive_counts(table)
     rows = np.zeros(len(table), dtype=bool)
     if "personnes" in table:
@@ -218,14 +220,15 @@ def _masks(table: pd.DataFrame, seuil: int, measures: list[str], extra: dict[str
     mask = _mask_frame(table, masked, c, seuil)
     for col, values in extra.items():
         if col in mask and col not in c:
-            mask[col] = mask[col].to_numpy() | values
+            mask[col] = mask[col] | values
             if col.endswith("_n") and col[:-2] in mask:
-                mask[col[:-2]] = mask[col[:-2]].to_numpy() | values
+                mask[col[:-2]] = mask[col[:-2]] | values
     if "personnes" in extra:
         for col in ("heures", "etp"):
             if col in mask:
-                mask[col] = mask[col].to_numpy() | masked["personnes"]
-    mask.loc[rows, measures] = True
+                mask[col] = mask[col] | masked["personnes"]
+    for col in measures:
+        mask[col] = mask[col] | rows
     return mask, masked, primary, rows
 
 
