@@ -31,7 +31,8 @@ two sites), but an attacker may assume they are: they are treated as additive, w
 **Tests, per year and per family of cells.** The rank test: no masked cell is a linear combination of the
 published cells. The bound test: every masked or derivable cell of 1 to ``seuil - 1`` persons keeps, given
 the published cells and non-negativity, a feasible interval at least ``seuil`` wide (linear programming,
-HiGHS through scipy). A failing cell gets a complementary cell masked: among the published cells that pin it
+HiGHS: one model per system, kept from one cell to the next, gives the intervals; a failing cell's bounds are
+computed again by a fresh scipy program, whose dual values name the published cells that pin it). A failing cell gets a complementary cell masked: among the published cells that pin it
 (least-squares coefficients for the rank test, dual values for the bound test), the smallest of at least
 ``seuil`` persons, else the largest; then the table's own secondary suppression runs again, and everything
 is tested again until nothing fails. Deterministic: same data, threshold and perimeters, same mask.
@@ -51,12 +52,14 @@ all published adds nothing; with one hidden structure, it gives that structure's
 it bounds each by the others' intervals (interval propagation, a relaxation). Most bound tests are settled
 without a linear program by a witness (a direction of the null space along which the cell moves far enough
 from the true values); a cell that passed keeps passing, since masking more only removes equations.
-Measured: the demo (10 atoms, 12 years) in about 3 s; 60 structures of the demo's shape in about 1 minute,
-linear in the number of structures.
+Measured (bench/README.md): the demo (10 atoms, 12 years) in about 3 s; the benchmark's network of 300
+structures in about 3 minutes (7 minutes with a fresh scipy program per bound; the same masks).
 """
 
 from __future__ import annotations
 
+import os
+import sys
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -476,6 +479,26 @@ class _System:
     truth: np.ndarray | None = None  # the atoms' values, in the order of ``variables``
     rows: list[tuple[dict[int, float], float, tuple[CellRef, ...]]] = field(default_factory=list)
     ineq: list[tuple[dict[int, float], float, tuple[CellRef, ...]]] = field(default_factory=list)
+    #: What is computed from the rows, for the rows as they are (rows are only ever appended: their counts
+    #: and the number of unknowns name the state): the dense arrays, the signature, the HiGHS model.
+    _state: tuple[int, int, int] | None = field(default=None, repr=False)
+    _derived: dict = field(default_factory=dict, repr=False)
+
+    def _memo(self, name: str, compute):
+        state = (len(self.variables), len(self.rows), len(self.ineq))
+        if state != self._state:
+            self._state, self._derived = state, {}
+        if name not in self._derived:
+            self._derived[name] = compute()
+        return self._derived[name]
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """``A, b, G, h`` as dense arrays (computed once per state of the rows)."""
+        return self._memo("arrays", lambda: (*self.dense(self.rows), *self.dense(self.ineq)))
+
+    def model(self) -> _Model:
+        """The system as a HiGHS model, built once per state of the rows, its objective changed per cell."""
+        return self._memo("model", lambda: _Model(*self.arrays()))
 
     def vector(self, atoms: Iterable[int], coef: dict[str, float]) -> dict[int, float]:
         out: dict[int, float] = {}
@@ -495,7 +518,8 @@ class _System:
         return m, np.array([r[1] for r in rows], dtype=float)
 
     def signature(self) -> int:
-        return hash(tuple((tuple(sorted(v.items())), round(r, 9)) for v, r, _ in [*self.rows, *self.ineq]))
+        return self._memo("signature", lambda: hash(tuple((tuple(sorted(v.items())), round(r, 9))
+                                                           for v, r, _ in [*self.rows, *self.ineq])))
 
     def densify(self, vec: dict[int, float]) -> np.ndarray:
         out = np.zeros(len(self.variables))
@@ -530,6 +554,76 @@ def _bounds(system: _System, f: np.ndarray, arrays, enough: float = np.inf) -> t
         if len(g):
             binding_ineq |= set(np.flatnonzero(np.abs(res.ineqlin.marginals) > _TOL).tolist())
     return out[1], out[0], binding_eq, binding_ineq
+
+
+#: A bound test passes on the reused model's values when the width is at least the threshold less this much
+#: (half the tolerance of :func:`_check_system`: widths are sums of counts, on the threshold or well away from
+#: it); below (a failing cell), the reference linear programs of :func:`_bounds` decide and name the rows.
+_SLACK = _TOL / 2
+
+
+class _Model:
+    """One HiGHS model of ``A x = b``, ``G x <= h``, ``x >= 0``, kept for the many objectives of one system: each
+    solve changes the objective only and starts from the previous basis (the system's linear programs differ in
+    nothing else; a fresh program each time is what made large releases slow). It gives the bounds' values;
+    which rows bind (dual values, which depend on where the solver starts) is taken from :func:`_bounds` only,
+    so the complementary cells chosen do not depend on the order of the tests."""
+
+    def __init__(self, a: np.ndarray, b: np.ndarray, g: np.ndarray, h: np.ndarray) -> None:
+        highspy = _highspy()
+        self._status = highspy.HighsModelStatus
+        self.highs = highs = highspy.Highs()
+        highs.setOptionValue("output_flag", False)
+        self.n = a.shape[1]
+        self.columns = np.arange(self.n, dtype=np.int32)
+        highs.addVars(self.n, np.zeros(self.n), np.full(self.n, highspy.kHighsInf))
+        for matrix, lower, upper in ((a, b, b), (g, np.full(len(h), -highspy.kHighsInf), h)):
+            if len(matrix):  # row-wise sparse: where each row starts among the non-zero entries, read row by row
+                rows, columns = np.nonzero(matrix)
+                starts = np.searchsorted(rows, np.arange(len(matrix))).astype(np.int32)
+                highs.addRows(len(matrix), lower, upper, len(rows), starts, columns.astype(np.int32),
+                              matrix[rows, columns])
+
+    def optimum(self, f: np.ndarray, sign: float) -> float | None:
+        """The min (``sign`` 1) or max (-1) of ``f . x``; None when HiGHS ends otherwise than optimal or unbounded."""
+        self.highs.changeColsCost(self.n, self.columns, sign * f)
+        self.highs.run()
+        status = self.highs.getModelStatus()
+        if status == self._status.kOptimal:
+            return sign * self.highs.getInfo().objective_function_value
+        if status == self._status.kUnbounded:
+            return -sign * np.inf
+        return None
+
+
+@cache
+def _highspy():
+    """The highspy module, once its first model has been made with the process's output pointed elsewhere: the
+    HiGHS library writes its banner there, once, before any option can turn it off (in a notebook it would
+    appear below the cell)."""
+    import highspy  # with scipy: only when a release is computed
+
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as sink:
+            os.dup2(sink.fileno(), 1)
+            highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+    return highspy
+
+
+def _interval(system: _System, f: np.ndarray, enough: float = np.inf) -> tuple[float, float] | None:
+    """Min and max of ``f . x`` as :func:`_bounds` computes them (the max first; the min taken as 0 when the max
+    reaches ``enough``), from the system's reused model; None when the model gives no answer."""
+    model = system.model()
+    high = model.optimum(f, -1.0)
+    if high is None or high >= enough:
+        return None if high is None else (0.0, high)
+    low = model.optimum(f, 1.0)
+    return None if low is None else (low, high)
 
 
 def _wide(f: np.ndarray, null: np.ndarray, truth: np.ndarray | None, seuil: int, g: np.ndarray,
@@ -590,8 +684,7 @@ def _check_system(system: _System, cells: list[_Cell], seuil: int, passed: set[C
               and c.ref not in passed]
     if not hidden or not system.variables:
         return []
-    a, b = system.dense(system.rows)
-    g, h = system.dense(system.ineq)
+    a, b, g, h = system.arrays()
     null = null_space(a) if len(a) else np.eye(len(system.variables))
     out = []
     for cell in hidden:
@@ -601,6 +694,10 @@ def _check_system(system: _System, cells: list[_Cell], seuil: int, passed: set[C
             out.append(_Violation(cell, tuple(r for i in rows for r in system.rows[i][2]), "rang"))
             continue
         if not 1 <= cell.true < seuil or _wide(f, null, system.truth, seuil, g, h):
+            passed.add(cell.ref)
+            continue
+        fast = _interval(system, f, cell.true + seuil)
+        if fast is not None and fast[1] - fast[0] >= seuil - _SLACK:
             passed.add(cell.ref)
             continue
         low, high, eq, ineq = _bounds(system, f, (a, b, g, h), cell.true + seuil)
@@ -821,9 +918,8 @@ def _part_intervals(release: _Release, systems: dict[int, _System], hidden) -> t
         key = (c.ref, system.signature())
         if key not in release.intervals:
             f = system.densify(system.vector(sorted(c.ref.perimeter), c.coef))
-            a, b = system.dense(system.rows)
-            g, h = system.dense(system.ineq)
-            release.intervals[key] = _bounds(system, f, (a, b, g, h))[:2]
+            fast = _interval(system, f)
+            release.intervals[key] = fast if fast is not None else _bounds(system, f, system.arrays())[:2]
         low, high = release.intervals[key]
         lows.append(low)
         highs.append(high)
