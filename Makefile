@@ -45,7 +45,7 @@ lint: $(STAMP) ## Vérifie le style du code et des carnets (ruff) et le sens des
 demo: $(STAMP) ## Régénère les données fictives de data/demo/ (graine fixe)
 	$(BIN)/iae-impact demo
 
-bench: $(STAMP) ## Banc d'essai (issue 6) : mesures dans reports/bench/resultats.json (≈ 6 min)
+bench: $(STAMP) ## Banc d'essai (issues 6 et 16) : mesures dans reports/bench/resultats.json (≈ 70 min, réseau de 300 structures compris)
 	@$(BIN)/python -c "import duckdb, pyinstrument" 2>/dev/null || $(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	$(BIN)/python bench/run.py
 
