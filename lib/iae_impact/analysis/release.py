@@ -603,8 +603,13 @@ def _highspy():
     appear below the cell)."""
     import highspy  # with scipy: only when a release is computed
 
-    sys.stdout.flush()
-    saved = os.dup(1)
+    if sys.stdout is not None:
+        sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+    except OSError:  # no output at all (closed by the caller): nothing to keep clean
+        highspy.Highs()
+        return highspy
     try:
         with open(os.devnull, "w") as sink:
             os.dup2(sink.fileno(), 1)
