@@ -235,6 +235,17 @@ def test_cp1252_comma_table_is_read(tmp_path):
     assert table["11-02"].nom == "Édith" and table["11-02"].qualite == "Députée de l'Aude"
 
 
+def test_an_addressee_table_is_decoded_as_the_data_are_never_guessed(tmp_path):
+    """UTF-16 (« Texte Unicode ») is read; lines in two encodings are refused, not turned into mojibake names."""
+    path = tmp_path / "deputes.csv"
+    path.write_bytes("circonscription;nom;qualite\n11-02;Édith;Députée de l'Aude\n".encode("utf-16"))
+    assert read_addressees(path, "circonscription")["11-02"].nom == "Édith"
+    path.write_bytes("circonscription;nom;qualite\n11-02;Édith;Députée\n".encode()
+                     + "11-03;Hélène;Députée\n".encode("cp1252"))
+    with pytest.raises(ValueError, match="deputes.csv : encodage mixte"):
+        read_addressees(path, "circonscription")
+
+
 def test_the_batch_reads_the_data_once_and_runs_the_generated_briefs(tmp_path, monkeypatch):
     """run_notes expands the rules before choosing the workers (never more than briefs) and says what it skipped."""
     reads, started, said = [], [], []

@@ -18,8 +18,9 @@ from .raw import HEADER_SCAN_ROWS, FichierIllisible, RawSheet, column_names, hea
 _MOJIBAKE = re.compile("[\u00c2\u00c3][\u0080-\u00bf\u2018-\u203a\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u20ac]")
 
 
-def _decode(data: bytes) -> tuple[str, str]:
-    """Decode a CSV export: UTF-8 (with or without BOM), UTF-16 with BOM, or Windows-1252."""
+def decode_text(data: bytes) -> tuple[str, str]:
+    """Decode a CSV export: UTF-8 (with or without BOM), UTF-16 with BOM, or Windows-1252; the text and its
+    encoding. :class:`FichierIllisible` (French) for an empty, binary, damaged or mixed-encoding file."""
     if not data.strip():
         raise FichierIllisible("fichier vide")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -115,7 +116,7 @@ def read_csv_sheet(path: Path, feuille: str, limites: Limites | None = None) -> 
     """One CSV file as a raw sheet. Raises :class:`FichierIllisible` (French message) when it cannot be
     read or exceeds ``limites``."""
     limites = limites or Limites.from_env()
-    text, _encoding = _decode(read_file_bytes(path, limites))
+    text, _encoding = decode_text(read_file_bytes(path, limites))
     sep = detect_separator(text, feuille)
     head = _records(_first_lines(text, HEADER_SCAN_ROWS), sep, HEADER_SCAN_ROWS)
     limites.check("colonnes", max(map(len, head), default=0), "colonnes")  # before any work on each cell

@@ -218,6 +218,14 @@ def check_against_data(config: NotesConfig, dataset: Dataset) -> None:
                          + "\n- ".join(problems))
 
 
+def _read_data(config: NotesConfig, say, before: str = "") -> Dataset:
+    """The batch's data, read once and checked against its written briefs (``before``: what the line says first)."""
+    say(f"{before}lecture des données {config.donnees}…")
+    dataset = read_dataset(config.donnees)
+    check_against_data(config, dataset)
+    return dataset
+
+
 def run_notes(config_path: str | Path = DEFAULT_CONFIG, out: str | Path = DEFAULT_OUT, jobs: int | None = None,
               scheduler: str | None = None, say: Callable[[str], None] = print,
               executor: Executor | None = None, remplacer: bool = False,
@@ -232,9 +240,7 @@ def run_notes(config_path: str | Path = DEFAULT_CONFIG, out: str | Path = DEFAUL
     config = load_config(config_path)
     dataset = None
     if config.generer:  # a network's briefs come from the data: read them first (once), then expand
-        say(f"lecture des données {config.donnees}…")
-        dataset = read_dataset(config.donnees)
-        check_against_data(config, dataset)  # the written briefs; the generated ones are checked as generated
+        dataset = _read_data(config, say)  # the written briefs checked; the generated ones as generated
         config, said = expand_notes(config, dataset)
         for line in said:
             say(line)
@@ -251,9 +257,7 @@ def run_notes(config_path: str | Path = DEFAULT_CONFIG, out: str | Path = DEFAUL
         with (single_interrupt(), target.locked(), run_folder() as work,
               make_executor(workers, scheduler, warm) if executor is None else _borrowed(executor) as pool):
             if dataset is None:  # already read when the configuration generates its briefs from the data
-                say(f"{len(config.notes)} note(s) à produire ; lecture des données {config.donnees}…")
-                dataset = read_dataset(config.donnees)  # once for the whole batch
-                check_against_data(config, dataset)
+                dataset = _read_data(config, say, f"{len(config.notes)} note(s) à produire ; ")
             else:
                 say(f"{len(config.notes)} note(s) à produire")
             # What every brief shares, computed once, with the masks of the whole release (briefs and standard

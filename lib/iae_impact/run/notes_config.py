@@ -15,6 +15,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from ..base.paths import resolve, user_path
+from ..data.raw import FichierIllisible
+from ..data.read_csv import SEPARATORS, decode_text
 from ..rules.calendar import YEAR_MAX, YEAR_MIN
 from ..rules.exits import exit_rule
 from ..rules.secrecy import DEFAULT_THRESHOLD, MINIMUM_THRESHOLD
@@ -260,22 +262,16 @@ def load_config(path: str | Path) -> NotesConfig:
     return config
 
 
-def _decode(data: bytes) -> str:
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return data.decode("latin-1")  # unreachable: cp1252 leaves few bytes undecoded, latin-1 none
-
-
 def _csv_rows(path: Path) -> list[list[str]]:
     """The non-blank rows of a small CSV table (``;``, ``,`` or tab, the one its header holds most)."""
     if not path.is_file():
         raise ValueError(f"table des destinataires introuvable : {path}")
-    text = _decode(path.read_bytes())
+    try:  # the data's own decoding: UTF-16, binary, mixed or undecodable bytes are refused, never guessed
+        text, _encoding = decode_text(path.read_bytes())
+    except FichierIllisible as exc:
+        raise ValueError(f"{path.name} : {exc}") from None
     header_line = text.splitlines()[0] if text.strip() else ""
-    sep = max((";", ",", "\t"), key=header_line.count)
+    sep = max(SEPARATORS, key=header_line.count)
     try:
         rows = list(csv.reader(io.StringIO(text), delimiter=sep))
     except csv.Error as exc:
